@@ -1,0 +1,86 @@
+"""Bearer tokens (JWT): who is acting, in which role, for which schools."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+
+from shared.contracts import Actor, Role
+from shared.settings import DoorstepSettings
+
+TRUST_WIDE_ROLES = frozenset({Role.TRUST_IT, Role.AUDITOR, Role.TRUST_SAFETY_LEAD, Role.SYSTEM})
+
+
+class Principal(BaseModel):
+    """The person behind a request, read from a verified token."""
+
+    user_id: str
+    role: Role
+    trust_id: str
+    schools: list[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.user_id, role=self.role)
+
+    def may_act_for(self, school_urn: str) -> bool:
+        return self.role in TRUST_WIDE_ROLES or school_urn in self.schools
+
+
+def mint_token(settings: DoorstepSettings, *, user: str, role: Role | str, schools: list[str],
+               trust: str | None = None, ttl: timedelta = timedelta(hours=12)) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "iss": settings.jwt_issuer,
+        "sub": user,
+        "role": str(Role(role)),
+        "trust": trust or settings.default_trust,
+        "schools": schools,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def verify_token(settings: DoorstepSettings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"],
+                            issuer=settings.jwt_issuer, options={"require": ["sub", "exp"]})
+        return Principal(user_id=claims["sub"], role=claims.get("role", ""),
+                         trust_id=claims.get("trust", ""), schools=claims.get("schools", []))
+    except jwt.ExpiredSignatureError as error:
+        raise HTTPException(401, "the bearer token has expired: ask for a new one") from error
+    except (jwt.InvalidTokenError, ValidationError, KeyError) as error:
+        raise HTTPException(401, f"the bearer token is not valid: {error}") from error
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise HTTPException(401, "missing bearer token: send 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    settings: DoorstepSettings = request.app.state.settings
+    principal = verify_token(settings, credentials.credentials)
+    urn = request.path_params.get("urn")
+    if urn is not None and not principal.may_act_for(urn):
+        raise HTTPException(403, f"your token does not cover school {urn}")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(principal: Principal, allowed: set[Role], action: str) -> None:
+    if principal.role not in allowed:
+        names = ", ".join(sorted(str(role) for role in allowed))
+        raise HTTPException(403, f"{action} needs one of these roles: {names}")

@@ -1,0 +1,47 @@
+"""`doorstep up`: the embedded default. A local nats-server, the four services on SQLite."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from shared.launcher import SERVICES, Cluster, service_env
+from shared.natsserver import start_nats_server
+from shared.serve import DEFAULT_PORTS
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "up", help="start Doorstep locally: nats-server and the four services; Ctrl-C stops all")
+    parser.add_argument("--data-dir", type=Path, default=Path("var"),
+                        help="where the stores, JetStream and logs live (default ./var)")
+    parser.add_argument("--nats-port", type=int, default=4333)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir.resolve()
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    nats = start_nats_server(data_dir / "nats", port=args.nats_port, log_file=logs / "nats.log")
+    print(f"nats-server   {nats.url}  (JetStream in {data_dir / 'nats'})")
+    env = service_env({"DOORSTEP_NATS_URL": nats.url, "DOORSTEP_DATA_DIR": str(data_dir)})
+    cluster = Cluster.build(env, logs, ports=DEFAULT_PORTS, names=SERVICES)
+    try:
+        cluster.start()
+        for name, process in cluster.processes.items():
+            print(f"{name:<13} {process.url}  (docs {process.url}/docs, logs {process.log_file})")
+        print("Doorstep is up. Ctrl-C stops everything.", flush=True)
+        while all(p.process and p.process.poll() is None for p in cluster.processes.values()):
+            time.sleep(0.5)
+        print("a service stopped; shutting down. See the logs above.")
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping...")
+        return 0
+    finally:
+        cluster.stop()
+        nats.stop()
+        print("stopped.")

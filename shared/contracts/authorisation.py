@@ -1,0 +1,60 @@
+"""Events of risk assessments and authorisation decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from shared.contracts.base import Contract, IntegrationEvent, StaffId
+
+
+class RiskAssessed(IntegrationEvent):
+    aggregate = "riskassessment"
+
+    assessment_id: str
+    kind: str = Field(pattern=r"^(initial|full|dynamic)$")
+    household_id: str
+    score: int = Field(ge=1, le=25)
+    band: str = Field(pattern=r"^(low|medium|high|very_high)$")
+    review_date: date | None = None
+    assessed_by: StaffId
+
+
+class VisitConditions(Contract):
+    """What the visits service enforces at sign-out."""
+
+    min_staff: int = Field(1, ge=1)
+    staff_ids: list[StaffId] = Field(default_factory=list)
+    visit_date: date | None = None
+    earliest_start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
+    latest_end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
+    drivers_need_valid_documents: bool = True
+    doorstep_only: bool = False
+    pair_upstairs: bool = False
+    check_in_interval_minutes: int = Field(30, ge=5, le=240)
+    no_one_home_wait_minutes: int = Field(20, ge=1, le=120)
+    responsible_contact: StaffId | None = None
+
+
+class BrokenRule(Contract):
+    rule: str
+    message: str
+    policy: str
+    citation: str
+
+
+class VisitAuthorised(IntegrationEvent):
+    aggregate = "authorisation"
+
+    authorised_by: StaffId
+    conditions: VisitConditions
+    risk_score: int | None = None
+
+
+class VisitDeclined(IntegrationEvent):
+    aggregate = "authorisation"
+
+    declined_by: StaffId
+    broken_rules: list[BrokenRule] = Field(default_factory=list)
+    reason: str | None = None

@@ -1,0 +1,85 @@
+"""Events of the Visit aggregate, published by the visits service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from shared.contracts.base import Contract, IntegrationEvent, StaffId
+
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.:/-]+$")]
+
+
+class VisitEvent(IntegrationEvent):
+    abstract = True
+    aggregate = "visit"
+
+
+class VisitRequested(VisitEvent):
+    household_id: Reference
+    pupil_ids: list[Reference] = Field(default_factory=list)
+    purpose: str
+    reason_code: str | None = None
+    planned_date: date
+    planned_start: datetime
+    planned_end: datetime
+    staff_ids: list[StaffId]
+    announced: bool = True
+    requested_by: StaffId
+
+
+class StaffOnVisit(Contract):
+    staff_id: StaffId
+    mobile: Phone
+    driving: bool = False
+
+
+class Departed(VisitEvent):
+    """Signed out: the record a buddy needs if anything goes wrong."""
+
+    staff: list[StaffOnVisit]
+    vehicle_registration: str | None = None
+    address: str
+    expecting_to_see: str
+    expected_arrival: AwareDatetime
+    expected_leave: AwareDatetime
+    expected_return: AwareDatetime
+    buddy_id: StaffId
+    buddy_phone: Phone
+    check_in_interval_minutes: int = Field(ge=5, le=240)
+    duress_phrase_agreed: bool
+
+
+class Arrived(VisitEvent):
+    dynamic_risk_ok: bool = True
+    note: str | None = None
+
+
+class CheckedIn(VisitEvent):
+    sequence: int = Field(ge=1)
+
+
+class NoOneHome(VisitEvent):
+    waited_minutes: int = Field(ge=0)
+
+
+class LeftProperty(VisitEvent):
+    expected_return: AwareDatetime
+
+
+class Returned(VisitEvent):
+    incident_to_report: bool = False
+
+
+class VisitCancelled(VisitEvent):
+    reason: str
+
+
+class DuressRaised(VisitEvent):
+    """Duress: the agreed phrase reported by the buddy, or the panic action by the staff member."""
+
+    raised_by: StaffId
+    how: str = Field(pattern=r"^(phrase|panic)$")

@@ -1,0 +1,119 @@
+"""Starts the four services as separate processes and waits until each says it is ready."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SERVICES = ("visits", "authorisation", "escalation", "records")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_file: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log_file, "ab")  # noqa: SIM115 - the child owns it
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}", "--port", str(self.port)],
+            env=self.env, stdout=out, stderr=out, start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.process.returncode}); "
+                                   f"see {self.log_file}:\n{self.tail()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready in {timeout}s:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a power cut or OOM killer gives."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self, lines: int = 40) -> str:
+        if not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Cluster:
+    """The four services of one deployment, sharing NATS and settings."""
+
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, env: dict[str, str], log_dir: Path, ports: dict[str, int] | None = None,
+              names: tuple[str, ...] = SERVICES) -> Cluster:
+        cluster = cls()
+        for name in names:
+            port = (ports or {}).get(name) or free_port()
+            cluster.processes[name] = ServiceProcess(name, port, dict(env), log_dir / f"{name}.log")
+        return cluster
+
+    def start(self, timeout: float = 60.0) -> None:
+        for process in self.processes.values():
+            process.start()
+        for process in self.processes.values():
+            process.wait_ready(timeout)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.process and process.process.poll() is None:
+                process.process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            process.stop()
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.processes[name]
+
+
+def service_env(settings_env: dict[str, str]) -> dict[str, str]:
+    """The child environment: this one, plus the deployment's DOORSTEP_ settings."""
+    env = dict(os.environ)
+    env.update(settings_env)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
+    return env

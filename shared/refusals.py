@@ -1,0 +1,40 @@
+"""Poison messages: refused on purpose and recorded in the service's own store, never swallowed."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError
+
+
+class RefusedMessage(Aggregate):
+    """A message this service will not process, with why. One per stream message."""
+
+    @event("Refused")
+    def __init__(self, stream: str, stream_sequence: int, subject: str, reason: str,
+                 headers: dict[str, str], body_excerpt: str) -> None:
+        self.stream = stream
+        self.stream_sequence = stream_sequence
+        self.subject = subject
+        self.reason = reason
+        self.headers = headers
+        self.body_excerpt = body_excerpt
+
+    @staticmethod
+    def create_id(stream: str, stream_sequence: int) -> UUID:
+        return uuid5(NAMESPACE_URL, f"doorstep:refused:{stream}:{stream_sequence}")
+
+
+def record_refusal(app: Application[Any], *, stream: str, stream_sequence: int, subject: str,
+                   reason: str, headers: dict[str, str], body: bytes) -> UUID:
+    """Store the refusal once, however often the message is delivered."""
+    refused = RefusedMessage(stream, stream_sequence, subject, reason, headers,
+                             body[:2000].decode("utf-8", "replace"))
+    try:
+        app.save(refused)
+    except IntegrityError:
+        pass
+    return refused.id

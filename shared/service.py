@@ -1,0 +1,147 @@
+"""The life of one service process: store, bus, relay and subscribers, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.application import Application
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.nats import NatsBroker
+
+from shared.bus import EventPublisher, Subscription, ensure_stream, register
+from shared.http import install_error_handlers
+from shared.outbox import OutboxRelay, Translate
+from shared.refusals import record_refusal
+from shared.settings import DoorstepSettings
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """Everything a running service holds; built in the lifespan, never at import."""
+
+    name: str
+    settings: DoorstepSettings
+    app: Application[Any]
+    translate: Translate
+    subscriptions: Sequence[Subscription] = ()
+    background: Sequence[BackgroundTask] = ()
+    broker: NatsBroker | None = None
+    publisher: EventPublisher | None = None
+    relay: OutboxRelay | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def nudge_relay(self) -> None:
+        """Called from request threads after a save, so publication does not wait for a poll."""
+        if self.relay and self.loop:
+            self.loop.call_soon_threadsafe(self.relay.nudge)
+
+    def refuse(self, stream: str, sequence: int, subject: str, reason: str,
+               headers: dict[str, str], body: bytes) -> None:
+        record_refusal(self.app, stream=stream, stream_sequence=sequence, subject=subject,
+                       reason=reason, headers=headers, body=body)
+
+
+BuildRuntime = Callable[[DoorstepSettings], Runtime]
+
+
+async def start(runtime: Runtime) -> None:
+    settings = runtime.settings
+    runtime.loop = asyncio.get_running_loop()
+    broker = NatsBroker(settings.nats_url, name=f"doorstep-{runtime.name}",
+                        max_reconnect_attempts=-1, connect_timeout=5)
+    for subscription in runtime.subscriptions:
+        register(broker, settings, subscription, runtime.refuse)
+    await broker.connect()
+    await ensure_stream(broker, settings)
+    await broker.start()
+    runtime.broker = broker
+    runtime.publisher = EventPublisher(broker, settings, source=f"/doorstep/{runtime.name}")
+    tracking = runtime.app.factory.tracking_recorder()
+    runtime.relay = OutboxRelay(runtime.app, tracking, runtime.translate,
+                                runtime.publisher.publish,
+                                poll_seconds=settings.relay_poll_seconds, fault=settings.fault)
+    if not settings.relay_hold:
+        runtime.tasks.append(asyncio.create_task(_forever("relay", runtime.relay.run_forever)))
+    for task in runtime.background:
+        runtime.tasks.append(asyncio.create_task(_forever(task.__name__, lambda t=task: t(runtime))))
+
+
+async def stop(runtime: Runtime) -> None:
+    for task in runtime.tasks:
+        task.cancel()
+    for task in runtime.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if runtime.broker is not None:
+        await runtime.broker.stop()
+    runtime.app.close()
+
+
+async def _forever(name: str, loop: Callable[[], Awaitable[None]]) -> None:
+    """A background loop that must not die quietly: a crash is logged and the loop restarts."""
+    while True:
+        try:
+            await loop()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task %s failed; restarting in 1 s", name)
+            await asyncio.sleep(1.0)
+
+
+def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
+               settings: DoorstepSettings | None = None) -> FastAPI:
+    """A FastAPI app whose lifespan runs the service; routers hold the thin HTTP routes."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        runtime = build(api.state.settings)
+        api.state.runtime = runtime
+        await start(runtime)
+        try:
+            yield
+        finally:
+            await stop(runtime)
+
+    api = FastAPI(title=f"Doorstep {name}", version="1.0.0", lifespan=lifespan)
+    api.state.settings = settings or DoorstepSettings()
+    install_error_handlers(api)
+
+    @api.get("/health", tags=["operations"])
+    async def health(request: Request) -> JSONResponse:
+        """Ready only when the store and NATS both answer."""
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        checks = {"store": False, "nats": False}
+        if runtime is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(runtime.app.recorder.max_notification_id)
+                checks["store"] = True
+            with contextlib.suppress(Exception):
+                assert runtime.broker is not None
+                jsm = runtime.broker.connection.jsm()
+                await asyncio.wait_for(jsm.stream_info(runtime.settings.stream_name), 2.0)
+                checks["nats"] = True
+        ready = all(checks.values())
+        body = {"service": name, "status": "ready" if ready else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    for router in routers:
+        api.include_router(router)
+    return api
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime

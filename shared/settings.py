@@ -1,0 +1,47 @@
+"""Settings every Doorstep service reads from the environment (prefix DOORSTEP_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "doorstep-dev-secret-change-me-0000000000"  # noqa: S105
+
+
+class DoorstepSettings(BaseSettings):
+    """One deployment's settings: where NATS and the stores are, and how to name things on them."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_name: str = "DOORSTEP_EVENTS"
+    subject_root: str = Field("doorstep", pattern=r"^[a-z][a-z0-9_-]*$")
+    duplicate_window_seconds: float = 600.0
+    stream_replicas: int = 1
+    database_url: str | None = Field(
+        None, description="postgresql://... for PostgreSQL; unset for SQLite files in data_dir"
+    )
+    schema_suffix: str = Field("", description="appended to each service's schema (test isolation)")
+    data_dir: Path = Path("var")
+    cipher_key: str | None = Field(None, description="AES key for personal data at rest")
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "doorstep"
+    default_trust: str = Field("dev-trust", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    schools_file: Path | None = Field(None, description="YAML map of trust id to school URNs")
+    relay_hold: bool = Field(False, description="keep the outbox relay paused (maintenance)")
+    relay_poll_seconds: float = 0.05
+    fault: str = Field("", description="test-only fault injection, e.g. exit-after-publish")
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> DoorstepSettings:
+        if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("DOORSTEP_JWT_SECRET must be set to a real secret in production")
+        if self.environment == "production" and not self.cipher_key:
+            raise ValueError("DOORSTEP_CIPHER_KEY must be set in production")
+        return self
+
+    def schema_for(self, service: str) -> str:
+        return f"{service}{self.schema_suffix}"

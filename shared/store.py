@@ -1,0 +1,60 @@
+"""Event-store configuration for one service: SQLite by default, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from eventsourcing.cipher import AESCipher
+
+from shared.settings import DoorstepSettings
+
+
+def store_env(settings: DoorstepSettings, service: str) -> dict[str, str]:
+    """The eventsourcing environment for `service`: its own SQLite file or PostgreSQL schema."""
+    env: dict[str, str] = {}
+    if settings.database_url:
+        url = urlparse(settings.database_url)
+        schema = settings.schema_for(service)
+        ensure_schema(settings.database_url, schema)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=url.path.lstrip("/") or "postgres",
+            POSTGRES_HOST=url.hostname or "127.0.0.1",
+            POSTGRES_PORT=str(url.port or 5432),
+            POSTGRES_USER=unquote(url.username or "postgres"),
+            POSTGRES_PASSWORD=unquote(url.password or ""),
+            POSTGRES_SCHEMA=schema,
+            POSTGRES_POOL_SIZE="5",
+            POSTGRES_MAX_OVERFLOW="10",
+        )
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=str(settings.data_dir / f"{settings.schema_for(service)}.sqlite"),
+            SQLITE_LOCK_TIMEOUT="10",
+        )
+    key = cipher_key(settings)
+    if key:
+        env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=key)
+    return env
+
+
+def cipher_key(settings: DoorstepSettings) -> str | None:
+    """Personal data is encrypted at rest; development keeps a generated key in the data folder."""
+    if settings.cipher_key:
+        return settings.cipher_key
+    key_file: Path = settings.data_dir / "cipher.key"
+    if not key_file.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(AESCipher.create_key(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def ensure_schema(database_url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

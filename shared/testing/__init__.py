@@ -1,0 +1,1 @@
+"""Test fixtures' plumbing: real servers in the order env var, testcontainers, self-started."""
