@@ -21,6 +21,16 @@ class RiskAssessed(IntegrationEvent):
     assessed_by: StaffId
 
 
+class EscalationPlan(Contract):
+    """The school's ladder timings, carried to the escalation service on every authorisation."""
+
+    grace_minutes: int = Field(5, ge=0, le=60)
+    reminder_before_minutes: int = Field(5, ge=0, le=60)
+    level2_after_minutes: int = Field(10, ge=0, le=240)
+    level3_after_minutes: int = Field(15, ge=0, le=240)
+    fallback_after_minutes: int = Field(15, ge=1, le=240)
+
+
 class VisitConditions(Contract):
     """What the visits service enforces at sign-out."""
 
@@ -30,11 +40,15 @@ class VisitConditions(Contract):
     earliest_start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     latest_end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     drivers_need_valid_documents: bool = True
+    cleared_drivers: list[StaffId] = Field(
+        default_factory=list, description="staff whose licence, MOT and insurance are valid on the day"
+    )
     doorstep_only: bool = False
     pair_upstairs: bool = False
     check_in_interval_minutes: int = Field(30, ge=5, le=240)
     no_one_home_wait_minutes: int = Field(20, ge=1, le=120)
     responsible_contact: StaffId | None = None
+    escalation: EscalationPlan = Field(default_factory=EscalationPlan)
 
 
 class BrokenRule(Contract):
