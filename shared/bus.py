@@ -24,7 +24,7 @@ Handler = Callable[[IntegrationEvent], Awaitable[None]]
 RecordRefusal = Callable[[str, int, str, str, dict[str, str], bytes], None]
 
 
-class Refuse(Exception):  # noqa: N818 - it is an instruction, not an error state
+class Refuse(Exception):
     """Raised by a handler for a message that can never be processed: it is recorded and refused."""
 
 
@@ -47,7 +47,7 @@ async def ensure_stream(broker: NatsBroker, settings: DoorstepSettings) -> None:
     jsm = broker.connection.jsm()
     config = stream_config(settings)
     try:
-        await jsm.stream_info(config.name)
+        await jsm.stream_info(settings.stream_name)
     except NotFoundError:
         try:
             await jsm.add_stream(config)

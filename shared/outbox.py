@@ -7,6 +7,7 @@ position is saved republishes with the same Nats-Msg-Id, which JetStream de-dupl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,7 +22,7 @@ from shared.contracts import IntegrationEvent
 log = logging.getLogger(__name__)
 
 Translate = Callable[[DomainEventProtocol[Any]], Sequence[IntegrationEvent]]
-Publish = Callable[[IntegrationEvent], Awaitable[None]]
+Publish = Callable[[IntegrationEvent], Awaitable[object]]
 
 
 class OutboxRelay:
@@ -51,10 +52,8 @@ class OutboxRelay:
         while True:
             published = await self.relay_once()
             if not published:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
                 self.wakeup.clear()
 
     async def relay_once(self) -> int:

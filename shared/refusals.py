@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 
 class RefusedMessage(Aggregate):
@@ -33,8 +35,13 @@ def record_refusal(app: Application[Any], *, stream: str, stream_sequence: int, 
     """Store the refusal once, however often the message is delivered."""
     refused = RefusedMessage(stream, stream_sequence, subject, reason, headers,
                              body[:2000].decode("utf-8", "replace"))
-    try:
+    with contextlib.suppress(IntegrityError):
         app.save(refused)
-    except IntegrityError:
-        pass
     return refused.id
+
+
+def list_refusals(app: Application[Any], limit: int = 500) -> list[RefusedMessage]:
+    """The refused messages in the order they were refused (the oldest first)."""
+    topic = get_topic(RefusedMessage.Refused)  # type: ignore[attr-defined]
+    notifications = app.recorder.select_notifications(start=None, limit=limit, topics=[topic])
+    return [app.repository.get(n.originator_id) for n in notifications]

@@ -1,4 +1,4 @@
-"""The life of one service process: store, bus, relay and subscribers, started and stopped together."""
+"""The life of one service process: store, bus, relay and subscribers, started and stopped as one."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker
 
+from shared.auth import CurrentPrincipal, require_role
 from shared.bus import EventPublisher, Subscription, ensure_stream, register
 from shared.http import install_error_handlers
 from shared.outbox import OutboxRelay, Translate
-from shared.refusals import record_refusal
+from shared.contracts import Role
+from shared.refusals import list_refusals, record_refusal
 from shared.settings import DoorstepSettings
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,13 @@ async def start(runtime: Runtime) -> None:
                                 poll_seconds=settings.relay_poll_seconds, fault=settings.fault)
     if not settings.relay_hold:
         runtime.tasks.append(asyncio.create_task(_forever("relay", runtime.relay.run_forever)))
-    for task in runtime.background:
-        runtime.tasks.append(asyncio.create_task(_forever(task.__name__, lambda t=task: t(runtime))))
+    for background in runtime.background:
+        runtime.tasks.append(asyncio.create_task(_forever(background.__name__,
+                                                          _bind(background, runtime))))
+
+
+def _bind(task: BackgroundTask, runtime: Runtime) -> Callable[[], Awaitable[None]]:
+    return lambda: task(runtime)
 
 
 async def stop(runtime: Runtime) -> None:
@@ -136,6 +143,14 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
         ready = all(checks.values())
         body = {"service": name, "status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
+
+    @api.get("/operations/refused-messages", tags=["operations"])
+    def refused_messages(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+        """Messages this service refused (poison), with why: for trust IT to look into."""
+        require_role(principal, {Role.TRUST_IT, Role.AUDITOR}, "reading refused messages")
+        return [{"id": str(r.id), "refused_at": r.created_on.isoformat(), "stream": r.stream,
+                 "stream_sequence": r.stream_sequence, "subject": r.subject, "reason": r.reason}
+                for r in list_refusals(runtime_of(request).app)]
 
     for router in routers:
         api.include_router(router)

@@ -33,7 +33,7 @@ def nats_url() -> Iterator[str]:
     try:
         with nats_server_url() as url:
             yield url
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         _unavailable("nats-server", error)
 
 
@@ -42,7 +42,7 @@ def database_url() -> Iterator[str]:
     try:
         with postgres_url() as url:
             yield url
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         _unavailable("PostgreSQL", error)
 
 

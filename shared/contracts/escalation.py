@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from pydantic import AwareDatetime, Field
 
-from shared.contracts.base import IntegrationEvent
+from shared.contracts.base import Contract, IntegrationEvent, Role, StaffId
 
 
 class CheckInMissed(IntegrationEvent):
@@ -20,3 +22,77 @@ class ReturnOverdue(IntegrationEvent):
 
     due_at: AwareDatetime
     late: bool = False
+
+
+class ArrivalOverdue(IntegrationEvent):
+    """The staff did not arrive by the expected arrival (plus the school's grace)."""
+
+    aggregate = "escalation"
+
+    due_at: AwareDatetime
+    late: bool = False
+
+
+class CheckInDueSoon(IntegrationEvent):
+    """A reminder shortly before a check-in is due, to cut false alarms."""
+
+    aggregate = "escalation"
+
+    due_at: AwareDatetime
+    sequence: int = Field(ge=1)
+
+
+class Contact(Contract):
+    """Someone the ladder tells: an id and the role they are told in (no phone numbers here)."""
+
+    person_id: StaffId
+    role: Role
+
+
+class EscalationRaised(IntegrationEvent):
+    """The ladder reached `level`: 1 buddy, 2 senior leader, 3 headteacher and the police decision,
+    4 every safety lead of the school and the trust (the fallback that cannot be switched off)."""
+
+    aggregate = "escalation"
+
+    escalation_id: UUID
+    level: int = Field(ge=1, le=4)
+    trigger: str = Field(
+        pattern=r"^(arrival_overdue|check_in_missed|no_one_home_wait|return_overdue|duress)$")
+    reason: str
+    contacts: list[Contact]
+    police_decision_required: bool = False
+    late: bool = False
+
+
+class EscalationAcknowledged(IntegrationEvent):
+    aggregate = "escalation"
+
+    escalation_id: UUID
+    acknowledged_by: StaffId
+    role: Role
+    level: int = Field(ge=1, le=4)
+
+
+class EscalationResolved(IntegrationEvent):
+    aggregate = "escalation"
+
+    escalation_id: UUID
+    outcome: str = Field(pattern=r"^(staff_safe|contact_made|police_called)$")
+    resolved_by: StaffId
+    role: Role
+
+
+class NotificationAttempted(IntegrationEvent):
+    """One attempt to tell one contact over one channel; a delivery receipt is not an acknowledgement."""
+
+    aggregate = "escalation"
+
+    escalation_id: UUID
+    level: int = Field(ge=1, le=4)
+    channel: str = Field(pattern=r"^(webhook|sms|voice)$")
+    recipient_id: str
+    attempt: int = Field(ge=1)
+    delivered: bool
+    detail: str = ""
+    final: bool = False

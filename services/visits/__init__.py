@@ -1,0 +1,1 @@
+"""The visits service: a home visit's life from request to return."""

@@ -1,0 +1,204 @@
+"""HTTP routes of the visits service: thin; the rules live in the domain."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from services.visits.application import VisitsApplication
+from services.visits.views import visit_view
+from shared.auth import CurrentPrincipal, Principal, require_role
+from shared.contracts import Role
+from shared.contracts.visits import Phone, Reference, StaffOnVisit
+from shared.http import request_id
+from shared.meta import Meta, command_meta
+from shared.service import runtime_of
+from shared.tenancy import trust_of
+
+SCHOOL_ROLES = {Role.STAFF, Role.BUDDY, Role.OFFICE, Role.DSL, Role.DEPUTY_DSL, Role.SLT,
+                Role.HEADTEACHER}
+Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
+router = APIRouter(prefix="/v1/schools/{urn}/visits", tags=["visits"])
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VisitRequest(Body):
+    household_id: Reference
+    pupil_ids: list[Reference] = Field(default_factory=list)
+    purpose: str = Field(min_length=3, max_length=2000)
+    reason_code: str | None = Field(None, pattern=r"^(welfare|attendance|cme|other)$")
+    planned_date: date
+    planned_start: AwareDatetime
+    planned_end: AwareDatetime
+    staff_ids: list[Annotated[str, Field(pattern=r"^[\w.@-]{1,64}$")]] = Field(min_length=1)
+    announced: bool = True
+
+    @model_validator(mode="after")
+    def _times_make_sense(self) -> VisitRequest:
+        if self.planned_end <= self.planned_start:
+            raise ValueError("planned_end must be after planned_start")
+        if not self.announced and not self.reason_code:
+            raise ValueError("an unannounced visit needs a reason_code (welfare, attendance, cme)")
+        return self
+
+
+class SignOut(Body):
+    staff: list[StaffOnVisit] = Field(min_length=1)
+    vehicle_registration: str | None = Field(None, max_length=12)
+    address: str = Field(min_length=3, max_length=500)
+    expecting_to_see: str = Field(min_length=1, max_length=500)
+    expected_arrival: AwareDatetime
+    expected_leave: AwareDatetime
+    expected_return: AwareDatetime
+    buddy_id: Annotated[str, Field(pattern=r"^[\w.@-]{1,64}$")]
+    buddy_phone: Phone
+    check_in_interval_minutes: int = Field(ge=5, le=240)
+    duress_phrase: str = Field(min_length=3, max_length=100)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SignOut:
+        if not self.expected_arrival < self.expected_leave <= self.expected_return:
+            raise ValueError("expected_arrival < expected_leave <= expected_return, please")
+        if self.buddy_id in {member.staff_id for member in self.staff}:
+            raise ValueError("the buddy stays behind: they cannot be one of the visiting staff")
+        if any(m.driving for m in self.staff) and not self.vehicle_registration:
+            raise ValueError("a driver is named: give the vehicle_registration")
+        return self
+
+
+class Arrival(Body):
+    dynamic_risk_ok: bool = True
+    note: str | None = Field(None, max_length=2000)
+
+
+class CheckIn(Body):
+    duress: bool = Field(False, description="covert panic: answers exactly like a check-in")
+
+
+class Leaving(Body):
+    expected_return: AwareDatetime
+
+
+class Return(Body):
+    incident_to_report: bool = False
+
+
+class Cancellation(Body):
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class Duress(Body):
+    how: str = Field("phrase", pattern=r"^(phrase|panic)$")
+
+
+def application(request: Request) -> VisitsApplication:
+    app: VisitsApplication = runtime_of(request).app  # type: ignore[assignment]
+    return app
+
+
+App = Annotated[VisitsApplication, Depends(application)]
+
+
+def _act(request: Request, app: VisitsApplication, principal: Principal, urn: str, visit_id: UUID,
+         step: Any) -> dict[str, Any]:
+    require_role(principal, SCHOOL_ROLES, "this step of a visit")
+    visit = app.act(visit_id, urn, principal.actor, request_id(request), step)
+    runtime_of(request).nudge_relay()
+    return visit_view(visit, principal.role)
+
+
+@router.post("", status_code=201)
+def request_visit(urn: Urn, body: VisitRequest, request: Request, app: App,
+                  principal: CurrentPrincipal) -> dict[str, Any]:
+    """Ask for a visit to a household; it needs authorisation before sign-out."""
+    require_role(principal, SCHOOL_ROLES, "requesting a visit")
+    correlation = uuid4()
+    meta: Meta = command_meta(trust_id=trust_of(request, urn), school_urn=urn,
+                              actor=principal.actor, correlation_id=correlation,
+                              causation_id=request_id(request))
+    details = body.model_dump(mode="json") | {"requested_by": principal.user_id}
+    visit_id = app.request_visit(details, meta)
+    runtime_of(request).nudge_relay()
+    return {"visit_id": str(visit_id), "status": "requested", "correlation_id": str(correlation)}
+
+
+@router.get("/{visit_id}")
+def get_visit(urn: Urn, visit_id: UUID, app: App, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The visit's current state."""
+    return visit_view(app.visit(visit_id, urn), principal.role)
+
+
+@router.post("/{visit_id}/departure")
+def depart(urn: Urn, visit_id: UUID, body: SignOut, request: Request, app: App,
+           principal: CurrentPrincipal) -> dict[str, Any]:
+    """Sign out: refused unless authorised and within the authorisation's conditions."""
+    require_role(principal, SCHOOL_ROLES, "signing out")
+    visit = app.depart(visit_id, urn, body.model_dump(mode="json"), principal.actor,
+                       request_id(request))
+    runtime_of(request).nudge_relay()
+    return visit_view(visit, principal.role)
+
+
+@router.post("/{visit_id}/arrival")
+def arrive(urn: Urn, visit_id: UUID, body: Arrival, request: Request, app: App,
+           principal: CurrentPrincipal) -> dict[str, Any]:
+    """Arrived at the property, with the dynamic risk check at the door."""
+    return _act(request, app, principal, urn, visit_id,
+                lambda v, m: v.arrive(body.dynamic_risk_ok, body.note, m))
+
+
+@router.post("/{visit_id}/check-ins")
+def check_in(urn: Urn, visit_id: UUID, body: CheckIn, request: Request, app: App,
+             principal: CurrentPrincipal) -> dict[str, Any]:
+    """Check in from the visit; with duress=true it raises duress and looks like a check-in."""
+    if body.duress:
+        return _act(request, app, principal, urn, visit_id,
+                    lambda v, m: v.raise_duress(principal.user_id, "panic", m))
+    return _act(request, app, principal, urn, visit_id, lambda v, m: v.check_in(m))
+
+
+@router.post("/{visit_id}/no-one-home")
+def no_one_home(urn: Urn, visit_id: UUID, request: Request, app: App,
+                principal: CurrentPrincipal, waited_minutes: int = 0) -> dict[str, Any]:
+    """Nobody answered after the wait the policy sets."""
+    return _act(request, app, principal, urn, visit_id,
+                lambda v, m: v.nobody_home(waited_minutes, m))
+
+
+@router.post("/{visit_id}/leaving")
+def leave(urn: Urn, visit_id: UUID, body: Leaving, request: Request, app: App,
+          principal: CurrentPrincipal) -> dict[str, Any]:
+    """Left the property, with the new expected return."""
+    return _act(request, app, principal, urn, visit_id,
+                lambda v, m: v.leave(body.expected_return.isoformat(), m))
+
+
+@router.post("/{visit_id}/return")
+def return_(urn: Urn, visit_id: UUID, body: Return, request: Request, app: App,
+            principal: CurrentPrincipal) -> dict[str, Any]:
+    """Signed back in."""
+    return _act(request, app, principal, urn, visit_id,
+                lambda v, m: v.return_(body.incident_to_report, m))
+
+
+@router.post("/{visit_id}/cancellation")
+def cancel(urn: Urn, visit_id: UUID, body: Cancellation, request: Request, app: App,
+           principal: CurrentPrincipal) -> dict[str, Any]:
+    """Cancel a visit that has not been signed out."""
+    return _act(request, app, principal, urn, visit_id, lambda v, m: v.cancel(body.reason, m))
+
+
+@router.post("/{visit_id}/duress")
+def duress(urn: Urn, visit_id: UUID, body: Duress, request: Request, app: App,
+           principal: CurrentPrincipal) -> dict[str, Any]:
+    """The buddy heard the agreed phrase (or staff pressed panic): straight to the top."""
+    return _act(request, app, principal, urn, visit_id,
+                lambda v, m: v.raise_duress(principal.user_id, body.how, m))
+

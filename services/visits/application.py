@@ -1,0 +1,83 @@
+"""Use cases of the visits service, on an event-sourced application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from services.visits.domain import Visit
+from services.visits.rules import SignOutFacts
+from shared.contracts import Actor
+from shared.errors import NotFound
+from shared.meta import Meta, command_meta
+from shared.refusals import RefusedMessage
+
+Clock = Callable[[], datetime]
+
+
+class VisitsApplication(Application[UUID]):
+    name = "visits"
+
+    def __init__(self, env: dict[str, str] | None = None, *, timezone: str = "Europe/London",
+                 clock: Clock = lambda: datetime.now(UTC)) -> None:
+        super().__init__(env)
+        self.zone = ZoneInfo(timezone)
+        self.clock = clock
+
+    def request_visit(self, request: dict[str, Any], meta: Meta) -> UUID:
+        visit = Visit(request, meta)
+        self.save(visit)
+        return visit.id
+
+    def visit(self, visit_id: UUID, school_urn: str) -> Visit:
+        try:
+            visit: Visit = self.repository.get(visit_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no visit {visit_id} at school {school_urn}") from None
+        if not isinstance(visit, Visit) or visit.school_urn != school_urn:
+            raise NotFound(f"no visit {visit_id} at school {school_urn}")
+        return visit
+
+    def record_decision(self, visit_id: UUID, school_urn: str, decision_id: str, authorised: bool,
+                        conditions: dict[str, Any] | None, broken_rules: list[dict[str, Any]],
+                        meta: Meta) -> None:
+        visit = self.visit(visit_id, school_urn)
+        visit.record_decision(decision_id, authorised, conditions, broken_rules, meta)
+        self.save(visit)
+
+    def depart(self, visit_id: UUID, school_urn: str, sign_out: dict[str, Any], actor: Actor,
+               causation_id: UUID) -> Visit:
+        visit = self.visit(visit_id, school_urn)
+        now = self.clock().astimezone(self.zone)
+        back = datetime.fromisoformat(sign_out["expected_return"]).astimezone(self.zone)
+        facts = SignOutFacts(
+            staff_ids=[member["staff_id"] for member in sign_out["staff"]],
+            drivers=[member["staff_id"] for member in sign_out["staff"] if member["driving"]],
+            day=now.date(), leave_at=now.time(), back_by=back.time(),
+            check_in_interval_minutes=sign_out["check_in_interval_minutes"],
+        )
+        visit.depart(sign_out, facts, self.meta(visit, actor, causation_id))
+        self.save(visit)
+        return visit
+
+    def act(self, visit_id: UUID, school_urn: str, actor: Actor, causation_id: UUID,
+            step: Callable[[Visit, Meta], None]) -> Visit:
+        """Load, apply one domain step, save: the shape of every simple command."""
+        visit = self.visit(visit_id, school_urn)
+        step(visit, self.meta(visit, actor, causation_id))
+        self.save(visit)
+        return visit
+
+    @staticmethod
+    def meta(visit: Visit, actor: Actor, causation_id: UUID) -> Meta:
+        """Every command on a visit shares the correlation id it was requested with."""
+        return command_meta(trust_id=visit.trust_id, school_urn=visit.school_urn, actor=actor,
+                            correlation_id=visit.correlation_id, causation_id=causation_id)
+
+    def refusals(self, refused_ids: list[UUID]) -> list[RefusedMessage]:
+        return [self.repository.get(refused_id) for refused_id in refused_ids]

@@ -1,0 +1,25 @@
+"""Wires the visits service: store, translation, subscribers, routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.visits import api
+from services.visits.application import VisitsApplication
+from services.visits.integration import translate
+from services.visits.subscribers import subscriptions
+from shared.service import Runtime, create_api
+from shared.settings import DoorstepSettings
+from shared.store import store_env
+
+NAME = "visits"
+
+
+def build_runtime(settings: DoorstepSettings) -> Runtime:
+    app = VisitsApplication(store_env(settings, NAME), timezone=settings.timezone)
+    return Runtime(name=NAME, settings=settings, app=app, translate=translate,
+                   subscriptions=subscriptions(app))
+
+
+def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
+    return create_api(NAME, build_runtime, [api.router], settings)

@@ -1,0 +1,156 @@
+"""The Visit aggregate: every step of a home visit, in order, as stored events. Pure."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from services.visits.rules import SignOutFacts, sign_out_breaks
+from shared.errors import Conflict, RulesBroken
+from shared.meta import Meta
+
+
+class Status(StrEnum):
+    REQUESTED = "requested"
+    AUTHORISED = "authorised"
+    DECLINED = "declined"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    LEFT = "left_property"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+OUT = (Status.EN_ROUTE, Status.ON_SITE, Status.LEFT)
+
+
+class Visit(Aggregate):
+    """One home visit. Sign-out only once authorised, and only within its conditions."""
+
+    @event("Requested")
+    def __init__(self, request: dict[str, Any], meta: Meta) -> None:
+        self.trust_id = meta["trust_id"]
+        self.school_urn = meta["school_urn"]
+        self.correlation_id = UUID(meta["correlation_id"])
+        self.request = request
+        self.status = Status.REQUESTED
+        self.conditions: dict[str, Any] | None = None
+        self.decision_ids: list[str] = []
+        self.declined_rules: list[dict[str, Any]] = []
+        self.sign_out: dict[str, Any] | None = None
+        self.check_ins = 0
+        self.duress = False
+        self.panics = 0
+        self.no_one_home = False
+        self.expected_return: str | None = None
+
+    def record_decision(self, decision_id: str, authorised: bool, conditions: dict[str, Any] | None,
+                        broken_rules: list[dict[str, Any]], meta: Meta) -> None:
+        """A decision from authorisation. The same decision twice changes nothing."""
+        if decision_id in self.decision_ids:
+            return
+        self._decided(decision_id, authorised, conditions, broken_rules, meta)
+
+    @event("DecisionRecorded")
+    def _decided(self, decision_id: str, authorised: bool, conditions: dict[str, Any] | None,
+                 broken_rules: list[dict[str, Any]], meta: Meta) -> None:
+        self.decision_ids.append(decision_id)
+        if self.status in (Status.REQUESTED, Status.AUTHORISED, Status.DECLINED):
+            self.status = Status.AUTHORISED if authorised else Status.DECLINED
+            self.conditions = conditions if authorised else None
+            self.declined_rules = [] if authorised else broken_rules
+
+    def depart(self, sign_out: dict[str, Any], facts: SignOutFacts, meta: Meta) -> None:
+        if self.status is Status.DECLINED:
+            raise Conflict("this visit was declined; it cannot be signed out",
+                           details=[rule.get("rule", "") for rule in self.declined_rules])
+        if self.status is not Status.AUTHORISED or self.conditions is None:
+            raise Conflict(f"sign-out needs an authorised visit; this one is {self.status}")
+        broken = sign_out_breaks(self.conditions, facts)
+        if broken:
+            raise RulesBroken("sign-out breaks the conditions of the authorisation",
+                              details=[f"{b.rule}: {b.message}" for b in broken])
+        self._departed(sign_out, meta)
+
+    @event("Departed")
+    def _departed(self, sign_out: dict[str, Any], meta: Meta) -> None:
+        self.sign_out = sign_out
+        self.expected_return = sign_out["expected_return"]
+        self.status = Status.EN_ROUTE
+
+    def arrive(self, dynamic_risk_ok: bool, note: str | None, meta: Meta) -> None:
+        self._require(Status.EN_ROUTE, "arrival", "sign out first")
+        self._arrived(dynamic_risk_ok, note, meta)
+
+    @event("Arrived")
+    def _arrived(self, dynamic_risk_ok: bool, note: str | None, meta: Meta) -> None:
+        self.status = Status.ON_SITE
+
+    def check_in(self, meta: Meta) -> None:
+        self._require(Status.ON_SITE, "a check-in", "record arrival first")
+        self._checked_in(self.check_ins + 1, meta)
+
+    @event("CheckedIn")
+    def _checked_in(self, sequence: int, meta: Meta) -> None:
+        self.check_ins = sequence
+
+    def nobody_home(self, waited_minutes: int, meta: Meta) -> None:
+        self._require(Status.ON_SITE, "no-one-home", "record arrival first")
+        self._no_one_home(waited_minutes, meta)
+
+    @event("NoOneHome")
+    def _no_one_home(self, waited_minutes: int, meta: Meta) -> None:
+        self.no_one_home = True
+
+    def leave(self, expected_return: str, meta: Meta) -> None:
+        self._require(Status.ON_SITE, "leaving", "record arrival first")
+        self._left(expected_return, meta)
+
+    @event("LeftProperty")
+    def _left(self, expected_return: str, meta: Meta) -> None:
+        self.expected_return = expected_return
+        self.status = Status.LEFT
+
+    def return_(self, incident_to_report: bool, meta: Meta) -> None:
+        if self.status not in OUT:
+            raise Conflict(f"return needs a visit that is out; this one is {self.status}: "
+                           "sign out before signing back in")
+        self._returned(incident_to_report, meta)
+
+    @event("Returned")
+    def _returned(self, incident_to_report: bool, meta: Meta) -> None:
+        self.status = Status.RETURNED
+
+    def cancel(self, reason: str, meta: Meta) -> None:
+        if self.status not in (Status.REQUESTED, Status.AUTHORISED, Status.DECLINED):
+            raise Conflict(f"only a visit not yet signed out can be cancelled; this one is "
+                           f"{self.status}")
+        self._cancelled(reason, meta)
+
+    @event("Cancelled")
+    def _cancelled(self, reason: str, meta: Meta) -> None:
+        self.status = Status.CANCELLED
+
+    def raise_duress(self, raised_by: str, how: str, meta: Meta) -> None:
+        if self.status not in OUT:
+            raise Conflict(f"duress applies to a visit that is out; this one is {self.status}")
+        self._duress(raised_by, how, meta)
+
+    @event("DuressRaised")
+    def _duress(self, raised_by: str, how: str, meta: Meta) -> None:
+        self.duress = True
+        if how == "panic":
+            self.panics += 1
+
+    @property
+    def check_ins_shown_to_staff(self) -> int:
+        """A covert panic answers like a check-in, so the screen in the room looks ordinary."""
+        return self.check_ins + self.panics
+
+    def _require(self, status: Status, step: str, hint: str) -> None:
+        if self.status is not status:
+            raise Conflict(f"{step} needs a visit that is {status}; this one is {self.status}: "
+                           f"{hint}")

@@ -1,0 +1,67 @@
+"""Watch what is really on the stream: every message, decoded, with its raw headers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from shared.contracts import IntegrationEvent
+from shared.envelope import from_wire
+from shared.settings import DoorstepSettings
+
+
+@dataclass
+class Seen:
+    subject: str
+    headers: dict[str, str]
+    event: IntegrationEvent
+
+
+@dataclass
+class EventTap:
+    """An ordered consumer over the whole event stream, from its first message."""
+
+    settings: DoorstepSettings
+    seen: list[Seen] = field(default_factory=list)
+    client: Client | None = None
+
+    async def __aenter__(self) -> EventTap:
+        self.client = await nats.connect(self.settings.nats_url)
+        js = self.client.jetstream()
+        await js.subscribe(f"{self.settings.subject_root}.events.>", cb=self._on,
+                           ordered_consumer=True, stream=self.settings.stream_name)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.client:
+            await self.client.close()
+
+    async def _on(self, msg: Msg) -> None:
+        headers = dict(msg.headers or {})
+        self.seen.append(Seen(msg.subject, headers, from_wire(headers, msg.data)))
+
+    def of_type(self, name: str) -> list[IntegrationEvent]:
+        return [s.event for s in self.seen if s.event.event_type() == name]
+
+    async def wait_for(self, check: Callable[[list[Seen]], bool], timeout: float = 20.0,
+                       what: str = "events") -> list[Seen]:
+        deadline = time.monotonic() + timeout
+        while not check(self.seen):
+            if time.monotonic() > deadline:
+                got = [s.event.event_type() for s in self.seen]
+                raise AssertionError(f"timed out waiting for {what}; saw {got}")
+            await asyncio.sleep(0.05)
+        return self.seen
+
+    async def wait_for_type(self, name: str, count: int = 1, timeout: float = 20.0
+                            ) -> list[IntegrationEvent]:
+        await self.wait_for(lambda seen: len([s for s in seen if s.event.event_type() == name])
+                            >= count, timeout, f"{count} x {name}")
+        return self.of_type(name)
