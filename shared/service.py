@@ -16,9 +16,9 @@ from faststream.nats import NatsBroker
 
 from shared.auth import CurrentPrincipal, require_role
 from shared.bus import EventPublisher, Subscription, ensure_stream, register
+from shared.contracts import Role
 from shared.http import install_error_handlers
 from shared.outbox import OutboxRelay, Translate
-from shared.contracts import Role
 from shared.refusals import list_refusals, record_refusal
 from shared.settings import DoorstepSettings
 
