@@ -1,0 +1,1 @@
+"""The authorisation service: risk assessments, policy packs, and the decision on each visit."""

@@ -1,0 +1,4 @@
+from services.authorisation.bootstrap import create_app
+from shared.serve import serve
+
+serve("authorisation", create_app)

@@ -1,0 +1,106 @@
+"""Aggregates of the authorisation service. Pure: no I/O, no framework."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+Meta = dict[str, str]
+
+
+class VisitCase(Aggregate):
+    """One visit as authorisation sees it: what was asked for, and each decision on it."""
+
+    @staticmethod
+    def create_id(visit_id: UUID) -> UUID:
+        """The case is the visit, seen from here: it shares the visit's id."""
+        return visit_id
+
+    @event("Requested")
+    def __init__(self, visit_id: UUID, request: dict[str, Any], source_event_id: str,
+                 meta: Meta) -> None:
+        self.visit_id = visit_id
+        self.request = request
+        self.seen_events = [source_event_id]
+        self.assessment_ids: list[str] = []
+        self.decision: str | None = None
+        self.decided_by: str | None = None
+        self.conditions: dict[str, Any] | None = None
+        self.broken_rules: list[dict[str, str]] = []
+        self.meta = meta
+
+    @event("RequestChanged")
+    def change_request(self, request: dict[str, Any], source_event_id: str, meta: Meta) -> None:
+        """A new request for the same visit (staff or times changed): any decision lapses."""
+        self.request = request
+        self.seen_events.append(source_event_id)
+        self.decision = None
+        self.conditions = None
+
+    @event("AssessmentAttached")
+    def attach_assessment(self, assessment_id: str, meta: Meta) -> None:
+        self.assessment_ids.append(assessment_id)
+
+    @event("Authorised")
+    def authorise(self, authorised_by: str, conditions: dict[str, Any], risk_score: int | None,
+                  assessment_id: str | None, policy_pack: str, meta: Meta) -> None:
+        self.decision = "authorised"
+        self.decided_by = authorised_by
+        self.conditions = conditions
+        self.broken_rules = []
+
+    @event("Declined")
+    def decline(self, declined_by: str, broken_rules: list[dict[str, str]], reason: str | None,
+                policy_pack: str, meta: Meta) -> None:
+        self.decision = "declined"
+        self.decided_by = declined_by
+        self.conditions = None
+        self.broken_rules = broken_rules
+
+    @property
+    def school_urn(self) -> str:
+        return str(self.request["school_urn"])
+
+    @property
+    def household_id(self) -> str:
+        return str(self.request["household_id"])
+
+    @property
+    def staff_ids(self) -> list[str]:
+        return list(self.request["staff_ids"])
+
+    @property
+    def planned_date(self) -> date:
+        return date.fromisoformat(self.request["planned_date"])
+
+    @property
+    def planned_start(self) -> datetime:
+        return datetime.fromisoformat(self.request["planned_start"])
+
+    @property
+    def planned_end(self) -> datetime:
+        return datetime.fromisoformat(self.request["planned_end"])
+
+
+class RiskAssessment(Aggregate):
+    """One assessment (initial checklist, full assessment or dynamic at the door), as recorded."""
+
+    @event("Recorded")
+    def __init__(self, school_urn: str, household_id: str, visit_id: UUID, kind: str, score: int,
+                 band: str, review_date: str | None, details: dict[str, Any], assessed_by: str,
+                 assessed_role: str, recorded_at: str, meta: Meta) -> None:
+        self.school_urn = school_urn
+        self.household_id = household_id
+        self.visit_id = visit_id
+        self.kind = kind
+        self.score = score
+        self.band = band
+        self.review_date = review_date
+        self.details = details
+        self.assessed_by = assessed_by
+        self.assessed_role = assessed_role
+        self.recorded_at = recorded_at
+        self.reviews: list[dict[str, str]] = []

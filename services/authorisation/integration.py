@@ -1,0 +1,52 @@
+"""Stored domain events -> the integration events other services and integrators hear."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.contracts import IntegrationEvent
+from shared.contracts.authorisation import (
+    BrokenRule,
+    RiskAssessed,
+    VisitAuthorised,
+    VisitConditions,
+    VisitDeclined,
+)
+from shared.meta import envelope_fields
+
+SERVICE = "authorisation"
+
+
+def translate(domain_event: Any) -> list[IntegrationEvent]:
+    """What, if anything, a stored event tells the world. Deterministic ids: safe to repeat."""
+    if _is(domain_event, "RiskAssessment.Recorded"):
+        e = domain_event
+        return [RiskAssessed(
+            **envelope_fields(SERVICE, e, visit_id=e.visit_id),
+            assessment_id=str(e.originator_id), kind=e.kind, household_id=e.household_id,
+            score=e.score, band=e.band,
+            review_date=date.fromisoformat(e.review_date) if e.review_date else None,
+            assessed_by=e.assessed_by)]
+    if _is(domain_event, "VisitCase.Authorised"):
+        e = domain_event
+        return [VisitAuthorised(
+            **envelope_fields(SERVICE, e, visit_id=_visit_id(e)),
+            authorised_by=e.authorised_by, conditions=VisitConditions(**e.conditions),
+            risk_score=e.risk_score)]
+    if _is(domain_event, "VisitCase.Declined"):
+        e = domain_event
+        return [VisitDeclined(
+            **envelope_fields(SERVICE, e, visit_id=_visit_id(e)),
+            declined_by=e.declined_by, reason=e.reason,
+            broken_rules=[BrokenRule(**rule) for rule in e.broken_rules])]
+    return []
+
+
+def _is(domain_event: Any, qualname: str) -> bool:
+    kind = type(domain_event)
+    return kind.__module__ == "services.authorisation.domain" and kind.__qualname__ == qualname
+
+
+def _visit_id(domain_event: Any) -> Any:
+    return domain_event.originator_id
