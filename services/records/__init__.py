@@ -1,0 +1,1 @@
+"""Records: the trust-wide audit trail, incidents, concerns and write-ups."""

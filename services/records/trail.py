@@ -1,0 +1,226 @@
+"""The trust-wide audit trail: append once, in order, hash-chained; read back by subject."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.records import tables
+from services.records.chain import (
+    HEADER_FIELDS,
+    Checkpoint,
+    Link,
+    digest,
+    entry_hash,
+    genesis,
+    header_of,
+)
+from services.records.entries import Cipher, Draft, draft
+from shared.contracts import IntegrationEvent
+
+ENVELOPE = ("event_id", "schema_version", "occurred_at", "trust_id", "school_urn", "visit_id",
+            "actor", "correlation_id", "causation_id")
+Clock = Callable[[], datetime]
+T = tables.entries
+
+
+@dataclass(frozen=True)
+class Appended:
+    seq: int
+    hash: str
+    new: bool
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which history: a visit, or everything naming a household, pupil or staff member."""
+
+    trust_id: str
+    visit_id: str | None = None
+    ref: str | None = None  # "household:H1", "pupil:P1", "staff:S1"
+    school_urn: str | None = None
+    as_of: str | None = None  # occurred at or before (fixed-width UTC text)
+    known_at: str | None = None  # recorded in the trail at or before
+
+
+class Trail:
+    def __init__(self, engine: Engine, cipher: Cipher, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._sqlite_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+
+    # -- writing ----------------------------------------------------------------------------
+    def append(self, event: IntegrationEvent,
+               also: Callable[[Connection, Draft, int], None] | None = None) -> Appended:
+        """Append the event once; a second delivery returns the entry already there.
+
+        `also` runs inside the same transaction (projections), so the trail and what is derived
+        from it never disagree.
+        """
+        entry = draft(event, self.clock(), self.cipher)
+        if self._sqlite_lock is None:
+            return self._append(entry, also)
+        with self._sqlite_lock:
+            return self._append(entry, also)
+
+    def _append(self, entry: Draft, also: Callable[[Connection, Draft, int], None] | None
+                ) -> Appended:
+        trust = entry.fields["trust_id"]
+        try:
+            with self.engine.begin() as conn:
+                count, head = self._lock_head(conn, trust)
+                existing = conn.execute(select(T.c.seq, T.c.hash).where(
+                    T.c.event_id == entry.fields["event_id"])).first()
+                if existing is not None:
+                    return Appended(existing.seq, existing.hash, new=False)
+                seq, digest = count + 1, entry_hash(head, entry.header)
+                conn.execute(insert(T).values(**entry.fields, seq=seq, sealed=entry.sealed,
+                                              prev_hash=head, hash=digest))
+                names = entry.fields["refs"].split()
+                if names:
+                    conn.execute(insert(tables.refs), [
+                        {"trust_id": trust, "ref": name, "seq": seq,
+                         "visit_id": entry.fields["visit_id"]} for name in names])
+                conn.execute(update(tables.heads).where(tables.heads.c.trust_id == trust)
+                             .values(length=seq, head_hash=digest))
+                if also is not None:
+                    also(conn, entry, seq)
+                return Appended(seq, digest, new=True)
+        except IntegrityError:
+            # another replica appended the same event between our look and our write
+            with self.engine.connect() as conn:
+                row = conn.execute(select(T.c.seq, T.c.hash).where(
+                    T.c.event_id == entry.fields["event_id"])).first()
+            if row is None:
+                raise
+            return Appended(row.seq, row.hash, new=False)
+
+    def _lock_head(self, conn: Connection, trust: str) -> tuple[int, str]:
+        """The trust's head, locked until commit: appends to one chain are serialised."""
+        query = select(tables.heads.c.length, tables.heads.c.head_hash).where(
+            tables.heads.c.trust_id == trust).with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(tables.heads).values(trust_id=trust, length=0,
+                                                             head_hash=genesis(trust)))
+            except IntegrityError:
+                pass
+            row = conn.execute(query).first()
+            assert row is not None
+        return int(row.length), str(row.head_hash)
+
+    # -- reading ----------------------------------------------------------------------------
+    def trusts(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(select(tables.heads.c.trust_id).order_by(
+                tables.heads.c.trust_id))]
+
+    def head(self, trust_id: str) -> tuple[int, str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.heads.c.length, tables.heads.c.head_hash).where(
+                tables.heads.c.trust_id == trust_id)).first()
+        return (int(row.length), str(row.head_hash)) if row else (0, genesis(trust_id))
+
+    def history(self, selection: Selection) -> list[dict[str, Any]]:
+        """Every entry of the selection, in trail order, each with its decrypted event."""
+        query = select(T).where(T.c.trust_id == selection.trust_id)
+        if selection.visit_id is not None:
+            query = query.where(T.c.visit_id == selection.visit_id)
+        if selection.ref is not None:
+            named = select(tables.refs.c.seq).where(and_(
+                tables.refs.c.trust_id == selection.trust_id, tables.refs.c.ref == selection.ref))
+            visits = select(tables.refs.c.visit_id).where(and_(
+                tables.refs.c.trust_id == selection.trust_id, tables.refs.c.ref == selection.ref,
+                tables.refs.c.visit_id != ""))
+            query = query.where(or_(T.c.seq.in_(named), T.c.visit_id.in_(visits)))
+        if selection.school_urn is not None:
+            query = query.where(T.c.school_urn == selection.school_urn)
+        if selection.as_of is not None:
+            query = query.where(T.c.occurred_at <= selection.as_of)
+        if selection.known_at is not None:
+            query = query.where(T.c.recorded_at <= selection.known_at)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(T.c.seq)).all()
+        views = [self.view(row) for row in rows]
+        corrected: dict[str, list[str]] = {}
+        for view in views:
+            if view["corrects"]:
+                corrected.setdefault(view["corrects"], []).append(view["event_id"])
+        for view in views:
+            view["corrected_by"] = corrected.get(view["event_id"], [])
+        return views
+
+    def view(self, row: Row[Any]) -> dict[str, Any]:
+        body = json.loads(self.cipher.decrypt(row.sealed))
+        event = body["event"]
+        return {
+            "seq": row.seq,
+            "type": row.event_type,
+            "event_id": row.event_id,
+            "schema_version": int(row.schema_version),
+            "occurred_at": event["occurred_at"],
+            "recorded_at": row.recorded_at,
+            "trust_id": row.trust_id,
+            "school_urn": row.school_urn,
+            "visit_id": row.visit_id or None,
+            "actor": {"id": row.actor_id, "role": row.actor_role},
+            "correlation_id": row.correlation_id,
+            "causation_id": row.causation_id or None,
+            "corrects": row.corrects or None,
+            "payload": {k: v for k, v in event.items() if k not in ENVELOPE},
+            "prev_hash": row.prev_hash,
+            "hash": row.hash,
+        }
+
+    def rows(self, trust_id: str, batch: int = 5000) -> Iterator[Row[Any]]:
+        """Every entry of a trust in storage order, streamed."""
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+                select(T).where(T.c.trust_id == trust_id).order_by(T.c.seq))
+            yield from result
+
+    def links(self, trust_id: str, batch: int = 5000) -> Iterator[Link]:
+        """The chain of one trust as verification reads it: one streamed pass, no decryption."""
+        columns = [T.c.seq, T.c.event_id, T.c.prev_hash, T.c.hash, T.c.sealed,
+                   *[T.c[name] for name in HEADER_FIELDS]]
+        sealed_at = HEADER_FIELDS.index("sealed_digest")
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+                select(*columns).where(T.c.trust_id == trust_id).order_by(T.c.seq))
+            for row in result:
+                fields = list(row[5:])
+                if digest(bytes(row[4])) != fields[sealed_at]:
+                    fields[sealed_at] = "sealed payload changed"
+                yield Link(row[0], row[1], row[2], row[3], header_of(fields))
+
+    def count(self, trust_id: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(T).where(
+                T.c.trust_id == trust_id)).scalar_one())
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(tables.checkpoints).values(
+                    trust_id=checkpoint.trust_id, length=checkpoint.count,
+                    head_hash=checkpoint.head_hash, taken_at=checkpoint.taken_at))
+        except IntegrityError:
+            pass  # the same checkpoint, recorded already
+
+    def checkpoints(self, trust_id: str) -> list[Checkpoint]:
+        c = tables.checkpoints.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tables.checkpoints).where(c.trust_id == trust_id)
+                                .order_by(c.length)).all()
+        return [Checkpoint(r.trust_id, int(r.length), r.head_hash, r.taken_at) for r in rows]
