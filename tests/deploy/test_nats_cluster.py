@@ -1,0 +1,102 @@
+"""The production shape, on loopback: three nats-server nodes, an R3 stream that survives one loss."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from faststream.nats import NatsBroker
+
+from shared.bus import EventPublisher, ensure_stream
+from shared.contracts import Actor, Role
+from shared.contracts.escalation import CheckInMissed
+from shared.launcher import free_port
+from shared.natsserver import NatsServer, nats_server_binary, start_nats_server
+from shared.settings import DoorstepSettings
+from shared.testing.wire import EventTap
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+pytestmark = pytest.mark.nats
+
+
+def test_the_deployed_nats_config_is_valid_for_the_shipped_server() -> None:
+    checked = subprocess.run([nats_server_binary(), "-t", "-c", str(DEPLOY / "nats" / "nats.conf")],
+                             env={**os.environ, "SERVER_NAME": "nats-1"}, capture_output=True,
+                             text=True)
+    assert checked.returncode == 0, checked.stderr
+    assert "is valid" in checked.stdout + checked.stderr
+
+
+def start_cluster(folder: Path) -> list[NatsServer]:
+    routes = [free_port() for _ in range(3)]
+    route_list = ",".join(f"nats-route://127.0.0.1:{port}" for port in routes)
+    return [start_nats_server(folder / f"n{i}", extra=[
+        "--name", f"n{i}", "--cluster_name", "doorstep", "--cluster",
+        f"nats://127.0.0.1:{routes[i]}", "--routes", route_list]) for i in range(3)]
+
+
+def missed(settings: DoorstepSettings) -> CheckInMissed:
+    return CheckInMissed(event_id=uuid4(), occurred_at=datetime.now(UTC),
+                         trust_id=settings.default_trust, school_urn="123456", visit_id=uuid4(),
+                         actor=Actor(id="escalation", role=Role.SYSTEM), correlation_id=uuid4(),
+                         due_at=datetime.now(UTC), sequence=1)
+
+
+async def eventually(attempt, tries: int = 50):  # type: ignore[no-untyped-def]
+    """Retry while the cluster elects a leader (JetStream API calls time out meanwhile)."""
+    for _ in range(tries - 1):
+        try:
+            return await attempt()
+        except Exception:  # noqa: S112
+            await asyncio.sleep(0.2)
+    return await attempt()
+
+
+async def connect_when_meta_leader(settings: DoorstepSettings) -> NatsBroker:
+    for _ in range(100):
+        broker = NatsBroker(settings.nats_url.split(","))
+        await broker.connect()
+        try:
+            await ensure_stream(broker, settings)
+            return broker
+        except Exception:  # noqa: S110 - the cluster is still electing its leader
+            await broker.stop()
+            await asyncio.sleep(0.2)
+    raise AssertionError("the cluster never elected a JetStream leader")
+
+
+async def test_an_r3_stream_keeps_every_event_when_a_node_dies(tmp_path: Path) -> None:
+    nodes = start_cluster(tmp_path)
+    try:
+        settings = DoorstepSettings(nats_url=",".join(n.url for n in nodes), stream_replicas=3,
+                                    stream_name="DOORSTEP_CLUSTER", subject_root="cluster")
+        broker = await connect_when_meta_leader(settings)
+        info = await eventually(lambda: broker.connection.jsm().stream_info(settings.stream_name))
+        assert info.config.num_replicas == 3
+        publisher = EventPublisher(broker, settings, "/test")
+        before = [missed(settings) for _ in range(5)]
+        for event in before:
+            await publisher.publish(event)
+
+        nodes[0].stop()  # lose one of three
+        after = [missed(settings) for _ in range(5)]
+        for event in after:  # the stream leader may be moving to a surviving node meanwhile
+            await eventually(lambda event=event: publisher.publish(event))
+        await broker.stop()
+
+        survivors = settings.model_copy(update={"nats_url": nodes[1].url})
+        tap = EventTap(survivors)
+        await eventually(tap.__aenter__)
+        try:
+            await tap.wait_for(lambda seen: len(seen) >= 10, what="all ten events")
+        finally:
+            await tap.__aexit__()
+        assert [s.event.event_id for s in tap.seen] == [e.event_id for e in before + after]
+    finally:
+        for node in nodes:
+            node.stop()
