@@ -52,7 +52,7 @@ async def eventually(attempt, tries: int = 50):  # type: ignore[no-untyped-def]
     for _ in range(tries - 1):
         try:
             return await attempt()
-        except Exception:  # noqa: S112
+        except Exception:
             await asyncio.sleep(0.2)
     return await attempt()
 
@@ -64,7 +64,7 @@ async def connect_when_meta_leader(settings: DoorstepSettings) -> NatsBroker:
         try:
             await ensure_stream(broker, settings)
             return broker
-        except Exception:  # noqa: S110 - the cluster is still electing its leader
+        except Exception:
             await broker.stop()
             await asyncio.sleep(0.2)
     raise AssertionError("the cluster never elected a JetStream leader")
