@@ -48,6 +48,8 @@ class VisitConditions(Contract):
     check_in_interval_minutes: int = Field(30, ge=5, le=240)
     no_one_home_wait_minutes: int = Field(20, ge=1, le=120)
     responsible_contact: StaffId | None = None
+    dynamic_assessment_required: bool = Field(
+        False, description="staff record a dynamic risk assessment at the door on arrival")
     escalation: EscalationPlan = Field(default_factory=EscalationPlan)
 
 
@@ -64,6 +66,8 @@ class VisitAuthorised(IntegrationEvent):
     authorised_by: StaffId
     conditions: VisitConditions
     risk_score: int | None = None
+    assessment_id: str | None = None
+    policy_pack: str | None = Field(None, description="the school's pack, name@version")
 
 
 class VisitDeclined(IntegrationEvent):
@@ -72,3 +76,4 @@ class VisitDeclined(IntegrationEvent):
     declined_by: StaffId
     broken_rules: list[BrokenRule] = Field(default_factory=list)
     reason: str | None = None
+    policy_pack: str | None = Field(None, description="the school's pack, name@version")

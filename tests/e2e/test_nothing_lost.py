@@ -83,9 +83,7 @@ async def test_killed_after_publishing_before_saving_position_publishes_once(mak
 
         restart(visits, DOORSTEP_FAULT="")  # republishes the same event id
         await wait_history(records.url, settings, visit_id, 1)
-        async with staff:
-            await staff.get(f"/v1/schools/{URN}/visits/{visit_id}")
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.5)  # room for a duplicate to show itself
         assert [str(e.visit_id) for e in tap.of_type("VisitRequested")] == [visit_id]
         assert len(await history(records.url, settings, visit_id)) == 1
 

@@ -15,7 +15,7 @@ from shared.contracts import Actor, Role
 from shared.contracts.authorisation import VisitAuthorised, VisitConditions
 from shared.envelope import to_wire
 from shared.settings import DoorstepSettings
-from shared.testing.http import client_for
+from shared.testing.http import anonymous, client_for
 from shared.testing.wire import EventTap
 from tests.visits.stories import URN, sign_out, visit_request
 
@@ -113,8 +113,8 @@ async def test_bad_requests_get_clear_4xx_answers(make_settings, make_cluster) -
     settings = make_settings()
     visits = make_cluster(settings, names=("visits",))["visits"]
     staff = client_for(settings, visits.url, user="staff-0001", role="staff", schools=[URN])
-    async with staff, httpx.AsyncClient(base_url=visits.url) as anonymous:
-        no_token = await anonymous.post(f"/v1/schools/{URN}/visits", json=visit_request(STAFF))
+    async with staff, anonymous(visits.url) as nobody:
+        no_token = await nobody.post(f"/v1/schools/{URN}/visits", json=visit_request(STAFF))
         assert no_token.status_code == 401
         assert "bearer token" in no_token.json()["detail"]
 
