@@ -1,0 +1,1 @@
+"""The escalation service: durable deadlines and a ladder that never goes quiet."""

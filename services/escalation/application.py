@@ -1,0 +1,250 @@
+"""Use cases of the escalation service, on an event-sourced application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
+from services.escalation.domain.ladder import TOP_LEVEL, Contact, contacts_for, level_reason
+from services.escalation.visitfacts import apply_visit_event
+from shared.contracts import Actor, IntegrationEvent
+from shared.errors import NotFound
+from shared.meta import Meta
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Timing:
+    minute: float = 60.0  # seconds in a policy minute
+    late_after: float = 5.0
+
+
+@dataclass(frozen=True)
+class Channels:
+    sms: bool = False
+    webhook_url: str | None = None
+    max_attempts: int = 5
+    backoff_seconds: float = 1.0
+
+
+class EscalationApplication(Application[UUID]):
+    name = "escalation"
+
+    def __init__(self, env: dict[str, str] | None = None, *, timing: Timing = Timing(),
+                 channels: Channels = Channels(), clock: Clock = lambda: datetime.now(UTC)) -> None:
+        super().__init__(env)
+        self.timing = timing
+        self.channels = channels
+        self.clock = clock
+        self.open_view: Callable[[str], list[dict[str, Any]]] = lambda school_urn: []
+
+    # --- facts from the visit ---
+
+    def on_visit_event(self, event: IntegrationEvent, meta: Meta) -> list[Aggregate]:
+        """Apply one visit event to its Watch, once; duress raises at the top level at once."""
+        assert event.visit_id is not None
+        meta = {**meta, "visit_id": str(event.visit_id)}
+        for attempt in range(5):
+            watch = self._get(Watch.create_id(event.visit_id), Watch) or Watch(event.visit_id, meta)
+            if watch.seen(str(event.event_id)):
+                return []
+            raised = apply_visit_event(watch, event, meta)
+            changed: list[Aggregate] = [watch]
+            if raised is not None:
+                changed += self._raise(watch, raised, "duress", TOP_LEVEL, late=False,
+                                       now=event.occurred_at, meta=meta)
+            try:
+                self.save(*changed)
+                return changed
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        return []
+
+    # --- the scheduler's work ---
+
+    def fire(self, aggregate_id: UUID) -> list[Aggregate]:
+        """Record whatever has fallen due on one aggregate; a concurrent change is retried."""
+        for attempt in range(5):
+            aggregate = self._get(aggregate_id, Aggregate)
+            now = self.clock()
+            changed: list[Aggregate] = []
+            if isinstance(aggregate, Watch):
+                meta = aggregate.system_meta()
+                for r in aggregate.fire(now, self.timing.minute, self.timing.late_after, meta):
+                    changed += self._raise(aggregate, r.escalation_id, r.trigger, 1, late=r.late,
+                                           now=now, meta=meta)
+                changed = [aggregate, *changed] if aggregate.pending_events else changed
+            elif isinstance(aggregate, Escalation):
+                watch = self._get(Watch.create_id(aggregate.visit_id), Watch)
+                meta = _escalation_meta(aggregate)
+                steps = aggregate.climb_due(now, self.timing.minute, self.timing.late_after,
+                                            self._contacts(aggregate, watch), meta)
+                if steps:
+                    changed = [aggregate, *self._deliveries(aggregate, now, meta)]
+            if not changed:
+                return []
+            try:
+                self.save(*changed)
+                return changed
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        return []
+
+    def record_attempt(self, delivery_id: UUID, attempt: int, delivered: bool,
+                       detail: str) -> None:
+        delivery = self._get(delivery_id, Delivery)
+        if delivery is None or delivery.attempts >= attempt:
+            return  # another replica recorded this attempt first
+        delivery.record_attempt(delivered, detail, self.clock())
+        self.save(delivery)
+
+    def _raise(self, watch: Watch, escalation_id: UUID, trigger: str, level: int, *, late: bool,
+               now: datetime, meta: Meta) -> list[Aggregate]:
+        buddy = watch.buddy
+        directory = self.directory(watch.school_urn)
+        contacts = contacts_for(level, buddy=buddy, directory=directory,
+                                on_visit=set(watch.staff_ids), duress=trigger == "duress")
+        escalation = Escalation(escalation_id, watch.visit_id, trigger, level, contacts,
+                                dict(watch.plan), now, late, list(watch.staff_ids),
+                                level_reason(level, trigger), meta)
+        return [escalation, *self._deliveries(escalation, now, meta)]
+
+    def _contacts(self, escalation: Escalation, watch: Watch | None
+                  ) -> Callable[[int], list[Contact]]:
+        directory = self.directory(escalation.school_urn)
+        buddy = watch.buddy if watch else None
+
+        def for_level(level: int) -> list[Contact]:
+            return contacts_for(level, buddy=buddy, directory=directory,
+                                on_visit=set(escalation.on_visit),
+                                duress=escalation.trigger == "duress")
+        return for_level
+
+    def _deliveries(self, escalation: Escalation, now: datetime, meta: Meta) -> list[Aggregate]:
+        """The notifications of each step just recorded: SMS (voice too at the top), webhooks."""
+        deliveries: list[Aggregate] = []
+        for step in escalation.pending_events:
+            contacts: list[Contact] | None = getattr(step, "contacts", None)
+            if contacts is None:
+                continue
+            level: int = step.level  # type: ignore[attr-defined]
+            message = {"escalation_id": str(escalation.id), "visit_id": str(escalation.visit_id),
+                       "trust_id": escalation.trust_id, "school_urn": escalation.school_urn,
+                       "level": level, "trigger": escalation.trigger,
+                       "contacts": [{"person_id": c["person_id"], "role": c["role"]}
+                                    for c in contacts]}
+            wanted: list[tuple[str, str, str]] = []
+            if self.channels.webhook_url:
+                wanted.append(("webhook", "deployment", self.channels.webhook_url))
+            for contact in contacts:
+                if contact.get("webhook_url"):
+                    wanted.append(("webhook", contact["person_id"], contact["webhook_url"]))
+                if self.channels.sms and contact.get("phone"):
+                    wanted.append(("sms", contact["person_id"], contact["phone"]))
+                    if level >= TOP_LEVEL:
+                        wanted.append(("voice", contact["person_id"], contact["phone"]))
+            deliveries += [
+                Delivery(escalation.id, step.originator_version, channel, recipient,
+                         escalation.visit_id, level, address, message,
+                         self.channels.max_attempts, self.channels.backoff_seconds, now, meta)
+                for channel, recipient, address in wanted]
+        return deliveries
+
+    # --- people ---
+
+    def acknowledge(self, escalation_id: UUID, school_urn: str, actor: Actor,
+                    causation_id: UUID) -> Escalation:
+        escalation = self.escalation(escalation_id, school_urn)
+        meta = _command_meta(escalation, actor, causation_id)
+        if escalation.acknowledge(actor.id, str(actor.role), self.clock(), meta):
+            self.save(escalation)
+        return escalation
+
+    def resolve(self, escalation_id: UUID, school_urn: str, actor: Actor, outcome: str,
+                note: str, causation_id: UUID) -> Escalation:
+        escalation = self.escalation(escalation_id, school_urn)
+        meta = _command_meta(escalation, actor, causation_id)
+        escalation.resolve(actor.id, str(actor.role), outcome, note, self.clock(), meta)
+        watch = self._get(Watch.create_id(escalation.visit_id), Watch)
+        changed: list[Aggregate] = [escalation]
+        if watch is not None:
+            watch.escalation_closed(escalation.id, meta)
+            changed.append(watch)
+        self.save(*changed)
+        return escalation
+
+    def no_contact(self, escalation_id: UUID, school_urn: str, actor: Actor,
+                   causation_id: UUID) -> Escalation:
+        escalation = self.escalation(escalation_id, school_urn)
+        meta = _command_meta(escalation, actor, causation_id)
+        watch = self._get(Watch.create_id(escalation.visit_id), Watch)
+        now = self.clock()
+        escalation.no_contact(actor.id, now, self._contacts(escalation, watch), meta)
+        if escalation.pending_events:
+            self.save(escalation, *self._deliveries(escalation, now, meta))
+        return escalation
+
+    def set_directory(self, school_urn: str, contacts: list[Contact], meta: Meta) -> None:
+        directory = (self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
+                     or ContactDirectory(school_urn, meta))
+        directory.replace(contacts, meta)
+        if directory.pending_events:
+            self.save(directory)
+
+    def directory(self, school_urn: str) -> list[Contact]:
+        found = self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
+        return list(found.contacts) if found else []
+
+    # --- queries ---
+
+    def escalation(self, escalation_id: UUID, school_urn: str) -> Escalation:
+        found: Escalation | None = self._get(escalation_id, Escalation)
+        if found is None or found.school_urn != school_urn:
+            raise NotFound(f"no escalation {escalation_id} at school {school_urn}")
+        return found
+
+    def history(self, escalation_id: UUID, school_urn: str) -> list[dict[str, Any]]:
+        """Every step of the escalation, and every notification attempt, in order."""
+        self.escalation(escalation_id, school_urn)
+        steps = [_describe(e) for e in self.events.get(escalation_id)]
+        return steps
+
+    def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+
+def _command_meta(escalation: Escalation, actor: Actor, causation_id: UUID) -> Meta:
+    return {**_escalation_meta(escalation), "actor_id": actor.id, "actor_role": str(actor.role),
+            "causation_id": str(causation_id)}
+
+
+def _escalation_meta(escalation: Escalation) -> Meta:
+    return {"trust_id": escalation.trust_id, "school_urn": escalation.school_urn,
+            "actor_id": "escalation", "actor_role": "system",
+            "correlation_id": escalation.correlation_id, "causation_id": "",
+            "visit_id": str(escalation.visit_id)}
+
+
+def _describe(event: Any) -> dict[str, Any]:
+    fields = {k: v for k, v in event.__dict__.items()
+              if k not in {"originator_id", "originator_version", "timestamp", "meta"}}
+    actor = event.meta.get("actor_id", "")
+    return {"event": type(event).__name__, "at": event.timestamp.isoformat(),
+            "version": event.originator_version, "actor": actor,
+            "details": {k: (str(v) if not isinstance(v, int | bool | list | dict | None) else v)
+                        for k, v in fields.items()}}

@@ -1,0 +1,62 @@
+"""Wires the escalation service: store, scheduler and lease, subscribers, routes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+from fastapi import FastAPI
+
+from services.escalation import api
+from services.escalation.application import Channels, EscalationApplication, Timing
+from services.escalation.integration import translate
+from services.escalation.lease import Lease
+from services.escalation.notify import FakeGateway, Gateway
+from services.escalation.scheduler import DeadlineIndex, Scheduler
+from services.escalation.settings import EscalationSettings, escalation_settings
+from services.escalation.subscribers import subscriptions
+from shared.service import Runtime, create_api
+from shared.settings import DoorstepSettings
+from shared.store import store_env
+
+NAME = "escalation"
+
+
+def build_runtime(given: DoorstepSettings) -> Runtime:
+    settings = escalation_settings(given)
+    gateway_file = settings.gateway_file()
+    app = EscalationApplication(
+        store_env(settings, NAME),
+        timing=Timing(minute=settings.escalation_minute_seconds,
+                      late_after=settings.escalation_late_after_seconds),
+        channels=Channels(sms=gateway_file is not None,
+                          webhook_url=settings.escalation_webhook_url,
+                          max_attempts=settings.escalation_webhook_max_attempts,
+                          backoff_seconds=settings.escalation_webhook_backoff_seconds))
+    index = DeadlineIndex(app)
+    app.open_view = index.open_escalations
+    gateway: Gateway | None = FakeGateway(gateway_file) if gateway_file else None
+    wakeup = asyncio.Event()
+
+    async def deadlines(runtime: Runtime) -> None:
+        assert runtime.broker is not None
+        lease = Lease(runtime.broker.connection.jetstream(), settings.lease_bucket(),
+                      replica_name(settings), settings.escalation_lease_seconds)
+        scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
+                              gateway=gateway, webhook_secret=settings.escalation_webhook_secret,
+                              nudge=runtime.nudge_relay, wakeup=wakeup)
+        await asyncio.gather(lease.hold_forever(), scheduler.run())
+
+    return Runtime(name=NAME, settings=settings, app=app, translate=translate,
+                   subscriptions=subscriptions(app, max_ack_pending=settings.escalation_max_ack_pending,
+                                               on_change=wakeup.set),
+                   background=[deadlines])
+
+
+def replica_name(settings: EscalationSettings) -> str:
+    return settings.escalation_replica or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
+    return create_api(NAME, build_runtime, [api.router], escalation_settings(settings))

@@ -1,0 +1,191 @@
+"""The deadline scheduler: a store-backed index of what falls due next, fired by one leader.
+
+Why store-backed, not JetStream message schedules (DESIGN.md "Deadlines, two ways to weigh"):
+see DECISION in services/escalation/lease.py's sibling docstring below (`DECISION`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+from eventsourcing.application import AggregateNotFoundError
+
+from services.escalation.application import EscalationApplication
+from services.escalation.domain import Delivery, Escalation, Watch
+from services.escalation.lease import Lease
+from services.escalation.notify import Gateway, SendFailed, post_webhook, sms_text
+
+log = logging.getLogger(__name__)
+
+DECISION = """
+Store-backed deadlines with a NATS KV leader lease, chosen by measurement
+(tests/benchmarks/escalation_deadlines.py and escalation_schedules_probe.py):
+- the deadlines are derived from stored facts, so a restart recomputes every one of them and
+  fires the passed ones at once, marked late; nothing needs cancelling when a check-in comes in;
+- exactly-once raising does not rest on the lease: an escalation's id is derived from the visit
+  and the missed deadline, and the store's optimistic concurrency refuses a second writer, so two
+  replicas that both think they lead still record one escalation;
+- JetStream `@at` schedules are delivered by the server even while we are down, but each
+  check-in needs a purge and a republish, and the schedule still has to be reconciled with the
+  store; the probe measured their delay on the wheel's nats-server (see the benchmark notes).
+"""
+
+
+class DeadlineIndex:
+    """Every aggregate's next due time, kept current by following the store's notification log.
+
+    Every replica keeps one (cheap: one entry per live visit), so a standby can take over at once.
+    """
+
+    def __init__(self, app: EscalationApplication) -> None:
+        self.app = app
+        self.position = 0
+        self.heap: list[tuple[float, UUID]] = []
+        self.due: dict[UUID, float] = {}
+        self.open: dict[str, dict[UUID, dict[str, Any]]] = {}
+
+    def follow(self, limit: int = 1000) -> int:
+        notifications = self.app.recorder.select_notifications(self.position + 1, limit)
+        if not notifications:
+            return 0
+        changed = dict.fromkeys(UUID(str(n.originator_id)) for n in notifications)
+        for aggregate_id in changed:
+            self.refresh(aggregate_id)
+        self.position = notifications[-1].id
+        return len(notifications)
+
+    def refresh(self, aggregate_id: UUID) -> None:
+        try:
+            aggregate: Any = self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return
+        when: datetime | None = None
+        minute = self.app.timing.minute
+        if isinstance(aggregate, Watch):
+            when = aggregate.next_due(minute)
+        elif isinstance(aggregate, Escalation):
+            when = aggregate.next_due(minute)
+            school = self.open.setdefault(aggregate.school_urn, {})
+            if aggregate.is_open:
+                school[aggregate.id] = aggregate.summary()
+            else:
+                school.pop(aggregate.id, None)
+        elif isinstance(aggregate, Delivery):
+            when = aggregate.next_due()
+        self.schedule(aggregate_id, when)
+
+    def schedule(self, aggregate_id: UUID, when: datetime | None) -> None:
+        if when is None:
+            self.due.pop(aggregate_id, None)
+            return
+        stamp = when.timestamp()
+        if self.due.get(aggregate_id) != stamp:
+            self.due[aggregate_id] = stamp
+            heapq.heappush(self.heap, (stamp, aggregate_id))
+
+    def pop_due(self, now: float, limit: int = 500) -> list[UUID]:
+        found: list[UUID] = []
+        while self.heap and self.heap[0][0] <= now and len(found) < limit:
+            stamp, aggregate_id = heapq.heappop(self.heap)
+            if self.due.get(aggregate_id) == stamp:  # otherwise superseded: a lazy deletion
+                del self.due[aggregate_id]
+                found.append(aggregate_id)
+        return found
+
+    def seconds_to_next(self, now: float) -> float | None:
+        while self.heap and self.due.get(self.heap[0][1]) != self.heap[0][0]:
+            heapq.heappop(self.heap)
+        return self.heap[0][0] - now if self.heap else None
+
+    def open_escalations(self, school_urn: str) -> list[dict[str, Any]]:
+        return sorted(self.open.get(school_urn, {}).values(), key=lambda e: e["raised_at"])
+
+
+class Scheduler:
+    """Follows the store on every replica; only the lease holder fires and notifies."""
+
+    def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
+                 *, tick: float, gateway: Gateway | None, webhook_secret: str,
+                 nudge: Callable[[], None], wakeup: asyncio.Event | None = None) -> None:
+        self.app = app
+        self.index = index
+        self.lease = lease
+        self.tick = tick
+        self.gateway = gateway
+        self.webhook_secret = webhook_secret
+        self.nudge = nudge
+        self.wakeup = wakeup or asyncio.Event()
+        self.sending: set[UUID] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient() as client:
+            while True:
+                while await asyncio.to_thread(self.index.follow):
+                    pass
+                if self.lease is None or self.lease.held():
+                    await self.fire_due(client)
+                wait = self.index.seconds_to_next(datetime.now(UTC).timestamp())
+                wait = self.tick if wait is None else max(0.0, min(self.tick, wait))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), wait)
+                self.wakeup.clear()
+
+    async def fire_due(self, client: httpx.AsyncClient) -> None:
+        due = self.index.pop_due(datetime.now(UTC).timestamp())
+        if not due:
+            return
+        deliveries = await asyncio.to_thread(self._fire_all, due)
+        self.nudge()
+        for delivery in deliveries:
+            if delivery.id not in self.sending:
+                self.sending.add(delivery.id)
+                task = asyncio.create_task(self._send(client, delivery))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+
+    def _fire_all(self, due: list[UUID]) -> list[Delivery]:
+        deliveries: list[Delivery] = []
+        for aggregate_id in due:
+            try:
+                aggregate: Any = self.app.repository.get(aggregate_id)
+                if isinstance(aggregate, Delivery):
+                    deliveries.append(aggregate)
+                    continue
+                self.app.fire(aggregate_id)
+            except Exception:
+                log.exception("firing %s failed; it stays due and is retried", aggregate_id)
+            self.index.refresh(aggregate_id)
+        return deliveries
+
+    async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        try:
+            try:
+                if delivery.channel == "webhook":
+                    detail = await post_webhook(client, delivery.address, self.webhook_secret,
+                                                str(delivery.id), delivery.message)
+                elif self.gateway is not None:
+                    detail = await self.gateway.send(delivery.channel, delivery.address,
+                                                     sms_text(delivery.message), delivery.message)
+                else:
+                    raise SendFailed(f"no {delivery.channel} gateway is configured")
+                delivered = True
+            except SendFailed as error:
+                detail, delivered = str(error), False
+            await asyncio.to_thread(self.app.record_attempt, delivery.id, delivery.attempts + 1,
+                                    delivered, detail)
+            await asyncio.to_thread(self.index.refresh, delivery.id)
+            self.nudge()
+        except Exception:
+            log.exception("delivery %s failed to record; it stays due", delivery.id)
+            await asyncio.to_thread(self.index.refresh, delivery.id)
+        finally:
+            self.sending.discard(delivery.id)

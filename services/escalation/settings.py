@@ -1,0 +1,47 @@
+"""Settings of the escalation service (environment prefix DOORSTEP_ESCALATION_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from shared.settings import DoorstepSettings
+
+
+class EscalationSettings(DoorstepSettings):
+    """Timings are in policy minutes; `escalation_minute_seconds` scales them for tests."""
+
+    escalation_minute_seconds: float = Field(60.0, gt=0, description="seconds in a policy minute")
+    escalation_tick_seconds: float = Field(0.05, gt=0, description="scheduler wake-up at most")
+    escalation_late_after_seconds: float = Field(
+        5.0, gt=0, description="a deadline fired later than this after it fell due is marked late")
+    escalation_lease_seconds: float = Field(
+        3.0, ge=1, description="leader lease in the NATS KV bucket; a standby takes over after it")
+    escalation_max_ack_pending: int = Field(64, ge=1, le=1000)
+    escalation_webhook_url: str | None = Field(None, description="every notification is POSTed here")
+    escalation_webhook_secret: str = Field("doorstep-dev-webhook-secret", min_length=16)
+    escalation_webhook_max_attempts: int = Field(5, ge=1, le=20)
+    escalation_webhook_backoff_seconds: float = Field(1.0, gt=0)
+    escalation_gateway: str = Field(
+        "none", pattern=r"^(none|fake:.+)$",
+        description="SMS/voice gateway: none, or fake:<path> (JSON lines, for tests)")
+    escalation_replica: str = Field("", description="replica name in logs and the lease")
+
+    def gateway_file(self) -> Path | None:
+        if self.escalation_gateway.startswith("fake:"):
+            return Path(self.escalation_gateway.removeprefix("fake:"))
+        return None
+
+    def lease_bucket(self) -> str:
+        """A KV bucket of this deployment's own, so test runs stay isolated."""
+        return f"{self.stream_name}_escalation_lease".replace(".", "_")
+
+
+def escalation_settings(settings: DoorstepSettings | None) -> EscalationSettings:
+    if isinstance(settings, EscalationSettings):
+        return settings
+    if settings is None:
+        return EscalationSettings()
+    return EscalationSettings(**{**EscalationSettings().model_dump(exclude_unset=True),
+                                 **settings.model_dump(exclude_unset=True)})
