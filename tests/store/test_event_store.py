@@ -1,0 +1,101 @@
+"""The same store tests on SQLite and on a real PostgreSQL, each in its own file or schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from services.visits.application import VisitsApplication
+from services.visits.integration import translate
+from shared.contracts import Actor, IntegrationEvent, Role
+from shared.meta import command_meta
+from shared.outbox import OutboxRelay
+from shared.refusals import list_refusals, record_refusal
+from shared.settings import DoorstepSettings
+from shared.store import store_env
+from tests.visits.stories import visit_request
+
+STAFF = Actor(id="staff-0001", role=Role.STAFF)
+ADDRESS = "1 Secret Lane, Kings Lynn"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DoorstepSettings]:
+    suffix = f"_{uuid4().hex[:10]}"
+    values: dict[str, object] = {"data_dir": tmp_path, "schema_suffix": suffix}
+    if request.param == "postgres":
+        url = request.getfixturevalue("database_url")
+        values["database_url"] = url
+    settings = DoorstepSettings(**values)  # type: ignore[arg-type]
+    yield settings
+    if settings.database_url:
+        with psycopg.connect(settings.database_url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "visits{suffix}" CASCADE')
+
+
+def open_app(settings: DoorstepSettings) -> VisitsApplication:
+    return VisitsApplication(store_env(settings, "visits"))
+
+
+def request_visit(app: VisitsApplication) -> UUID:
+    meta = command_meta(trust_id="dev-trust", school_urn="123456", actor=STAFF,
+                        correlation_id=uuid4(), causation_id=None)
+    request = visit_request(["staff-0001"], purpose=f"welfare check at {ADDRESS}")
+    return app.request_visit(request | {"requested_by": STAFF.id}, meta)
+
+
+def test_a_visit_reads_back_after_reopening_the_store(settings: DoorstepSettings) -> None:
+    app = open_app(settings)
+    visit_id = request_visit(app)
+    app.close()
+    again = open_app(settings)
+    visit = again.visit(visit_id, "123456")
+    assert ADDRESS in visit.request["purpose"]
+    assert again.recorder.max_notification_id() == 1
+    again.close()
+
+
+def test_personal_data_is_encrypted_at_rest(settings: DoorstepSettings) -> None:
+    app = open_app(settings)
+    request_visit(app)
+    [notification] = app.recorder.select_notifications(start=1, limit=10)
+    assert b"Secret Lane" not in notification.state
+    app.close()
+
+
+async def test_the_relay_publishes_in_order_and_resumes_where_it_stopped(
+        settings: DoorstepSettings) -> None:
+    published: list[IntegrationEvent] = []
+
+    async def publish(event: IntegrationEvent) -> None:
+        published.append(event)
+
+    app = open_app(settings)
+    first = [request_visit(app) for _ in range(3)]
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, publish)
+    assert await relay.relay_once() == 3
+    assert [e.visit_id for e in published] == first
+    app.close()
+
+    app = open_app(settings)  # a restart: the position was saved in the store
+    later = request_visit(app)
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, publish)
+    assert relay.position() == 3
+    assert await relay.relay_once() == 1
+    assert [e.visit_id for e in published] == [*first, later]
+    app.close()
+
+
+def test_a_refused_message_is_recorded_once_however_often_it_comes(
+        settings: DoorstepSettings) -> None:
+    app = open_app(settings)
+    for _ in range(3):
+        record_refusal(app, stream="S", stream_sequence=7, subject="doorstep.events.x",
+                       reason="not a CloudEvent", headers={}, body=b"junk")
+    [refused] = list_refusals(app)
+    assert (refused.stream_sequence, refused.reason) == (7, "not a CloudEvent")
+    app.close()
