@@ -1,4 +1,4 @@
-"""HTTP routes of the authorisation service. Thin: parse, call one use case, answer."""
+"""HTTP routes for assessments and decisions. Thin: parse, call one use case, answer."""
 
 from __future__ import annotations
 
@@ -9,13 +9,19 @@ from fastapi import APIRouter, Request
 
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.domain import RiskAssessment, VisitCase
-from services.authorisation.schemas import AssessmentIn, DecisionIn
-from shared.auth import CurrentPrincipal
+from services.authorisation.household import Requirement
+from services.authorisation.schemas import AssessmentIn, DecisionIn, SignOffIn
+from shared.auth import CurrentPrincipal, require_role
+from shared.contracts import Role
 from shared.contracts.base import SchoolUrn
 from shared.http import request_id
 from shared.service import runtime_of
 
-router = APIRouter(prefix="/v1/schools/{urn}/visits/{visit_id}", tags=["decisions"])
+router = APIRouter(prefix="/v1/schools/{urn}", tags=["assessments and decisions"])
+
+ASSESSORS = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.HEADTEACHER,
+             Role.TRUST_SAFETY_LEAD}
+SENIOR = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.HEADTEACHER, Role.TRUST_SAFETY_LEAD}
 
 
 def app_of(request: Request) -> AuthorisationApp:
@@ -24,30 +30,51 @@ def app_of(request: Request) -> AuthorisationApp:
     return app
 
 
-@router.post("/risk-assessments", status_code=201)
+@router.post("/visits/{visit_id}/risk-assessments", status_code=201)
 def record_assessment(urn: SchoolUrn, visit_id: UUID, body: AssessmentIn, request: Request,
                       principal: CurrentPrincipal) -> dict[str, Any]:
     """Record a risk assessment for the visit's household; publishes RiskAssessed."""
+    require_role(principal, ASSESSORS, "recording a risk assessment")
     assessment = app_of(request).record_assessment(visit_id, urn, body, principal.actor,
                                                    request_id(request))
     runtime_of(request).nudge_relay()
     return assessment_view(assessment)
 
 
-@router.post("/decision")
+@router.post("/visits/{visit_id}/decision")
 def decide(urn: SchoolUrn, visit_id: UUID, body: DecisionIn, request: Request,
            principal: CurrentPrincipal) -> dict[str, Any]:
-    """Authorise (VisitAuthorised with conditions) or decline (VisitDeclined) the visit."""
-    case = app_of(request).decide(visit_id, urn, body, principal.actor, request_id(request))
+    """Authorise (VisitAuthorised with conditions) or decline (VisitDeclined); 409 names every
+    broken rule."""
+    app = app_of(request)
+    case = app.decide(visit_id, urn, body, principal.actor, request_id(request))
     runtime_of(request).nudge_relay()
-    return case_view(case)
+    return case_view(case, app.requirement(case))
 
 
-@router.get("/authorisation")
+@router.get("/visits/{visit_id}/authorisation")
 def read_case(urn: SchoolUrn, visit_id: UUID, request: Request,
               principal: CurrentPrincipal) -> dict[str, Any]:
-    """What authorisation knows of the visit: the request, assessments and the decision."""
-    return case_view(app_of(request).visit(visit_id, urn))
+    """The request, the assessment it needs, its assessments and the decision."""
+    app = app_of(request)
+    case = app.visit(visit_id, urn)
+    return case_view(case, app.requirement(case))
+
+
+@router.get("/risk-assessments/{assessment_id}")
+def read_assessment(urn: SchoolUrn, assessment_id: UUID, request: Request,
+                    principal: CurrentPrincipal) -> dict[str, Any]:
+    """One risk assessment with its details."""
+    return assessment_view(app_of(request).assessment(assessment_id, urn))
+
+
+@router.post("/risk-assessments/{assessment_id}/sign-off")
+def sign_off(urn: SchoolUrn, assessment_id: UUID, body: SignOffIn, request: Request,
+             principal: CurrentPrincipal) -> dict[str, Any]:
+    """A senior leader signs the assessment off."""
+    require_role(principal, SENIOR, "signing off a risk assessment")
+    assessment = app_of(request).sign_off(assessment_id, urn, principal.actor, request_id(request))
+    return assessment_view(assessment)
 
 
 def assessment_view(assessment: RiskAssessment) -> dict[str, Any]:
@@ -56,15 +83,20 @@ def assessment_view(assessment: RiskAssessment) -> dict[str, Any]:
         "household_id": assessment.household_id, "kind": assessment.kind,
         "score": assessment.score, "band": assessment.band,
         "review_date": assessment.review_date, "assessed_by": assessment.assessed_by,
-        "details": assessment.details,
+        "signed_off": assessment.reviews, "details": assessment.details,
     }
 
 
-def case_view(case: VisitCase) -> dict[str, Any]:
+def case_view(case: VisitCase, requirement: Requirement) -> dict[str, Any]:
+    governing = requirement.governing
     return {
         "visit_id": str(case.visit_id), "school_urn": case.school_urn,
         "household_id": case.household_id, "staff_ids": case.staff_ids,
-        "planned_date": case.request["planned_date"], "assessment_ids": case.assessment_ids,
-        "decision": case.decision, "decided_by": case.decided_by,
-        "conditions": case.conditions, "broken_rules": case.broken_rules,
+        "planned_date": case.request["planned_date"],
+        "requirement": {"assessment": requirement.kind, "first_visit": requirement.first_visit,
+                        "governing_assessment": governing.assessment_id if governing else None,
+                        "shortfall": requirement.shortfall},
+        "assessment_ids": case.assessment_ids, "decision": case.decision,
+        "decided_by": case.decided_by, "conditions": case.conditions,
+        "broken_rules": case.broken_rules,
     }

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
-from services.authorisation.assessments import band_of
+from services.authorisation import assessments as scoring
+from services.authorisation.assess import assess
 from services.authorisation.domain import Meta, RiskAssessment, VisitCase
-from services.authorisation.rules import very_high_risk
-from services.authorisation.schemas import AssessmentIn, DecisionIn
+from services.authorisation.household import Household, Requirement
+from services.authorisation.packs import TRUST_DEFAULT, Catalogue, PolicyError
+from services.authorisation.policy import PolicyPack
+from services.authorisation.rules import Facts, broken_rules, conditions
+from services.authorisation.schemas import (
+    AssessmentIn,
+    AssignmentIn,
+    DecisionIn,
+    StaffMemberIn,
+)
+from services.authorisation.school import SchoolPolicy, StaffRegister
 from shared.contracts import Actor, Role
 from shared.contracts.authorisation import VisitConditions
-from shared.contracts.visits import VisitRequested
-from shared.errors import Conflict, NotFound, RulesBroken
+from shared.contracts.records import IncidentReported
+from shared.contracts.visits import Arrived, VisitRequested
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
 from shared.meta import command_meta, reaction_meta
 
 SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
@@ -25,6 +36,13 @@ SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
 class AuthorisationApp(Application[UUID]):
     name = "authorisation"
 
+    def __init__(self, env: dict[str, str] | None = None, *, catalogue: Catalogue | None = None,
+                 default_pack: str = TRUST_DEFAULT) -> None:
+        super().__init__(env=env)
+        self.catalogue = catalogue or Catalogue.load()
+        self.default_pack = default_pack
+
+    # -- what the bus tells us ---------------------------------------------------------------
     def record_request(self, requested: VisitRequested) -> bool:
         """Keep what was asked for. True if it changed anything (redelivery changes nothing)."""
         assert requested.visit_id is not None
@@ -43,69 +61,202 @@ class AuthorisationApp(Application[UUID]):
         self.save(case)
         return True
 
+    def record_arrival(self, arrived: Arrived) -> bool:
+        """A visit made: the household's next visit is a later one (needs a full assessment)."""
+        case = self._known_case(arrived.visit_id)
+        if case is None:
+            return False
+        household = self._household(case.school_urn, case.household_id,
+                                    reaction_meta(arrived, SERVICE_ACTOR))
+        if str(case.visit_id) in household.visits_made:
+            return False
+        household.note_visit(visit_id=str(case.visit_id), meta=reaction_meta(arrived, SERVICE_ACTOR))
+        self.save(household)
+        return True
+
+    def record_incident(self, incident: IncidentReported) -> bool:
+        """An incident at a household overtakes its full assessment (West Norfolk App. 4, l.226)."""
+        case = self._known_case(incident.visit_id)
+        if case is None:
+            return False
+        meta = reaction_meta(incident, SERVICE_ACTOR)
+        household = self._household(case.school_urn, case.household_id, meta)
+        if household.knows_incident(incident.incident_id):
+            return False
+        household.note_incident(incident_id=incident.incident_id,
+                                occurred_at=incident.occurred_at.isoformat(), meta=meta)
+        self.save(household)
+        return True
+
+    # -- queries -------------------------------------------------------------------------------
     def visit(self, visit_id: UUID, school_urn: str) -> VisitCase:
         case = self._case(visit_id)
         if case.school_urn != school_urn:
             raise NotFound(f"visit {visit_id} is not a visit of school {school_urn}")
         return case
 
-    def assessment(self, assessment_id: UUID) -> RiskAssessment:
+    def requirement(self, case: VisitCase) -> Requirement:
+        household = self._household(case.school_urn, case.household_id, case.meta)
+        return household.requirement(str(case.visit_id), case.planned_date)
+
+    def assessment(self, assessment_id: UUID, school_urn: str) -> RiskAssessment:
         try:
             found: RiskAssessment = self.repository.get(assessment_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no risk assessment {assessment_id}") from None
+            found = None  # type: ignore[assignment]
+        if not isinstance(found, RiskAssessment) or found.school_urn != school_urn:
+            raise NotFound(f"school {school_urn} has no risk assessment {assessment_id}")
         return found
 
+    def pack_for(self, school_urn: str) -> PolicyPack:
+        policy = self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
+        if policy is None or policy.pack is None:
+            return self.catalogue.packs[self.default_pack]
+        return self.catalogue.effective(policy.pack, policy.overrides, school_urn)
+
+    def assignment(self, school_urn: str) -> dict[str, Any]:
+        policy = self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
+        if policy is None or policy.pack is None:
+            return {"pack": self.default_pack, "overrides": {}, "assigned": False}
+        return {"pack": policy.pack, "overrides": policy.overrides, "assigned": True}
+
+    def register(self, school_urn: str) -> StaffRegister | None:
+        found: StaffRegister | None = self._get(StaffRegister, StaffRegister.create_id(school_urn))
+        return found
+
+    # -- commands --------------------------------------------------------------------------------
     def record_assessment(self, visit_id: UUID, school_urn: str, body: AssessmentIn, actor: Actor,
                           request_id: UUID) -> RiskAssessment:
         case = self.visit(visit_id, school_urn)
         meta = self._command_meta(case, actor, request_id)
-        assert body.score is not None
+        pack = self.pack_for(school_urn)
+        now = datetime.now(UTC)
+        score, details, further, review = assess(body, pack, now.date())
+        if body.kind == "dynamic" and actor.id not in case.staff_ids:
+            raise Forbidden("the dynamic assessment at the door is recorded by the visiting staff")
         assessment = RiskAssessment(
             school_urn=school_urn, household_id=case.household_id, visit_id=visit_id,
-            kind=str(body.kind), score=body.score, band=str(band_of(body.score)),
-            review_date=body.review_date.isoformat() if body.review_date else None, details={},
-            assessed_by=actor.id, assessed_role=str(actor.role),
-            recorded_at=datetime.now(UTC).isoformat(), meta=meta)
+            kind=str(body.kind), score=score, band=str(scoring.band_of(score)),
+            review_date=review.isoformat() if review else None, details=details,
+            assessed_by=actor.id, assessed_role=str(actor.role), recorded_at=now.isoformat(),
+            meta=meta)
+        household = self._household(school_urn, case.household_id, meta)
+        household.note_assessment(summary={
+            "assessment_id": str(assessment.id), "kind": assessment.kind, "score": score,
+            "band": assessment.band, "review_date": assessment.review_date,
+            "recorded_at": now.isoformat(), "signed_off_roles": [str(actor.role)],
+            "further_controls": further}, meta=meta)
         case.attach_assessment(assessment_id=str(assessment.id), meta=meta)
-        self._save(assessment, case)
+        self._save(assessment, household, case)
+        return assessment
+
+    def sign_off(self, assessment_id: UUID, school_urn: str, actor: Actor, request_id: UUID
+                 ) -> RiskAssessment:
+        assessment = self.assessment(assessment_id, school_urn)
+        case = self._case(assessment.visit_id)
+        meta = self._command_meta(case, actor, request_id)
+        assessment.sign_off(by=actor.id, role=str(actor.role), meta=meta)
+        household = self._household(school_urn, assessment.household_id, meta)
+        household.note_sign_off(assessment_id=str(assessment.id), role=str(actor.role), meta=meta)
+        self._save(assessment, household)
         return assessment
 
     def decide(self, visit_id: UUID, school_urn: str, body: DecisionIn, actor: Actor,
                request_id: UUID) -> VisitCase:
         case = self.visit(visit_id, school_urn)
         meta = self._command_meta(case, actor, request_id)
-        if not case.assessment_ids:
+        requirement = self.requirement(case)
+        if not case.assessment_ids and requirement.governing is None:
             raise Conflict(f"visit {visit_id} has no risk assessment yet: record one with "
                            f"POST /v1/schools/{school_urn}/visits/{visit_id}/risk-assessments")
-        latest = self.assessment(UUID(case.assessment_ids[-1]))
-        broken = very_high_risk(latest.score)
-        pack = "skeleton"
+        pack = self.pack_for(school_urn)
+        facts = self.facts(case, requirement, body, actor)
+        broken = broken_rules(facts, pack)
+        label = f"{pack.name}@{pack.version}"
         if body.decision == "decline":
             case.decline(declined_by=actor.id, broken_rules=[b.as_dict() for b in broken],
-                         reason=body.reason, policy_pack=pack, meta=meta)
+                         reason=body.reason, policy_pack=label, meta=meta)
         elif broken:
             raise RulesBroken(
-                f"visit {visit_id} cannot be authorised: {len(broken)} rule(s) broken: "
-                + ", ".join(b.rule for b in broken),
-                details=[f"{b.rule}: {b.message} ({b.policy}, {b.citation})" for b in broken])
+                f"visit {visit_id} cannot be authorised under {label}: {len(broken)} rule(s) "
+                "broken: " + ", ".join(b.rule for b in broken),
+                details=[f"{b.rule}: {b.message} [{b.citation}]" for b in broken])
         else:
-            staff = body.staff_ids or case.staff_ids
-            conditions = VisitConditions(min_staff=1, staff_ids=staff,
-                                         visit_date=case.planned_date)
-            case.authorise(authorised_by=actor.id, conditions=conditions.model_dump(mode="json"),
-                           risk_score=latest.score, assessment_id=str(latest.id),
-                           policy_pack=pack, meta=meta)
+            granted = VisitConditions.model_validate(conditions(facts, pack))
+            governing = requirement.governing
+            case.authorise(authorised_by=actor.id, conditions=granted.model_dump(mode="json"),
+                           risk_score=governing.score if governing else None,
+                           assessment_id=governing.assessment_id if governing else None,
+                           policy_pack=label, meta=meta)
         self._save(case)
         return case
 
-    def _case(self, visit_id: UUID) -> VisitCase:
+    def facts(self, case: VisitCase, requirement: Requirement, body: DecisionIn, actor: Actor
+              ) -> Facts:
+        staff = list(body.staff_ids or case.staff_ids)
+        register = self.register(case.school_urn)
+        documents = {s: register.documents_of(s) for s in staff} if register else {}
+        return Facts(
+            staff_ids=staff, authoriser_id=actor.id, authoriser_role=str(actor.role),
+            visit_date=case.planned_date, planned_start=_aware(case.planned_start),
+            planned_end=_aware(case.planned_end), first_visit=requirement.first_visit,
+            assessment=requirement.governing, assessment_shortfall=requirement.shortfall,
+            announced=bool(case.request.get("announced", True)),
+            reason_code=case.request.get("reason_code"),
+            lone_visit_approved=body.lone_visit_approved,
+            responsible_contact=body.responsible_contact,
+            out_of_hours_reason=body.out_of_hours_reason, drivers=list(body.drivers),
+            doorstep_only=body.doorstep_only, documents=documents)
+
+    def record_staff_member(self, school_urn: str, staff_id: str, body: StaffMemberIn,
+                            actor: Actor, trust_id: str) -> StaffRegister:
+        meta = _school_meta(trust_id, school_urn, actor)
+        register = self.register(school_urn) or StaffRegister(school_urn=school_urn, meta=meta)
+        documents = {k: v.isoformat() for k, v in body.documents.model_dump().items() if v}
+        register.record_member(staff_id=staff_id, roles=[str(r) for r in body.roles],
+                               documents=documents, meta=meta)
+        self._save(register)
+        return register
+
+    def assign_pack(self, school_urn: str, body: AssignmentIn, actor: Actor, trust_id: str
+                    ) -> PolicyPack:
+        """Check the pack and overrides whole; store the assignment only if they apply cleanly."""
         try:
-            case: VisitCase = self.repository.get(VisitCase.create_id(visit_id))
+            pack = self.catalogue.effective(body.pack, body.overrides, school_urn)
+        except PolicyError as error:
+            raise Invalid(f"policy for school {school_urn} not applied: {len(error.problems)} "
+                          "problem(s)", details=[str(p) for p in error.problems]) from None
+        meta = _school_meta(trust_id, school_urn, actor)
+        policy = (self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
+                  or SchoolPolicy(school_urn=school_urn, meta=meta))
+        policy.assign(pack=body.pack, overrides=body.overrides, meta=meta)
+        self._save(policy)
+        return pack
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _get(self, kind: type[Any], aggregate_id: UUID) -> Any:
+        try:
+            found: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
+
+    def _case(self, visit_id: UUID) -> VisitCase:
+        case = self._get(VisitCase, VisitCase.create_id(visit_id))
+        if case is None:
             raise NotFound(f"visit {visit_id} is not known to authorisation: if it was just "
-                           "requested, its request may not have arrived yet; retry shortly") from None
+                           "requested, its request may not have arrived yet; retry shortly")
+        assert isinstance(case, VisitCase)
         return case
+
+    def _known_case(self, visit_id: UUID | None) -> VisitCase | None:
+        return self._get(VisitCase, VisitCase.create_id(visit_id)) if visit_id else None
+
+    def _household(self, school_urn: str, household_id: str, meta: Meta) -> Household:
+        found = self._get(Household, Household.create_id(school_urn, household_id))
+        if isinstance(found, Household):
+            return found
+        return Household(school_urn=school_urn, household_id=household_id, meta=meta)
 
     def _command_meta(self, case: VisitCase, actor: Actor, request_id: UUID) -> Meta:
         return command_meta(trust_id=case.request["trust_id"], school_urn=case.school_urn,
@@ -116,8 +267,18 @@ class AuthorisationApp(Application[UUID]):
         try:
             self.save(*aggregates)
         except IntegrityError:
-            raise Conflict("this visit changed while your request was handled: "
+            raise Conflict("this changed while your request was handled: "
                            "read it again and retry") from None
+
+
+def _school_meta(trust_id: str, school_urn: str, actor: Actor) -> Meta:
+    correlation = uuid4()
+    return command_meta(trust_id=trust_id, school_urn=school_urn, actor=actor,
+                        correlation_id=correlation, causation_id=None)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _request_of(requested: VisitRequested) -> dict[str, Any]:

@@ -1,12 +1,14 @@
-"""Wires the authorisation service: store, translation, subscribers and routes."""
+"""Wires the authorisation service: packs, store, translation, subscribers and routes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.authorisation.api import router
+from services.authorisation import api, api_admin
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.integration import translate
+from services.authorisation.packs import PACKS_DIR, Catalogue
+from services.authorisation.settings import AuthorisationSettings
 from services.authorisation.subscribers import subscriptions
 from shared.service import Runtime, create_api
 from shared.settings import DoorstepSettings
@@ -16,11 +18,15 @@ NAME = "authorisation"
 
 
 def build_runtime(settings: DoorstepSettings) -> Runtime:
-    app = AuthorisationApp(env=store_env(settings, NAME))
+    own = AuthorisationSettings()
+    folders = [PACKS_DIR, *([own.packs_dir] if own.packs_dir else [])]
+    catalogue = Catalogue.load(*folders)  # a bad pack file stops the start, naming the fault
+    app = AuthorisationApp(env=store_env(settings, NAME), catalogue=catalogue,
+                           default_pack=own.default_pack)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     """The authorisation service's FastAPI app (the lifespan starts everything)."""
-    return create_api(NAME, build_runtime, [router], settings)
+    return create_api(NAME, build_runtime, [api.router, api_admin.router], settings)

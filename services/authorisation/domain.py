@@ -104,3 +104,8 @@ class RiskAssessment(Aggregate):
         self.assessed_role = assessed_role
         self.recorded_at = recorded_at
         self.reviews: list[dict[str, str]] = []
+
+    @event("SignedOff")
+    def sign_off(self, by: str, role: str, meta: Meta) -> None:
+        """A senior leader signs the assessment off (West Norfolk 2.7, line 117; App. 2, l.216)."""
+        self.reviews.append({"signed_off_by": by, "role": role})

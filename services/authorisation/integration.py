@@ -33,12 +33,12 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
         return [VisitAuthorised(
             **envelope_fields(SERVICE, e, visit_id=_visit_id(e)),
             authorised_by=e.authorised_by, conditions=VisitConditions(**e.conditions),
-            risk_score=e.risk_score)]
+            risk_score=e.risk_score, assessment_id=e.assessment_id, policy_pack=e.policy_pack)]
     if _is(domain_event, "VisitCase.Declined"):
         e = domain_event
         return [VisitDeclined(
             **envelope_fields(SERVICE, e, visit_id=_visit_id(e)),
-            declined_by=e.declined_by, reason=e.reason,
+            declined_by=e.declined_by, reason=e.reason, policy_pack=e.policy_pack,
             broken_rules=[BrokenRule(**rule) for rule in e.broken_rules])]
     return []
 

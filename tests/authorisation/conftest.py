@@ -26,11 +26,19 @@ URN = "100001"
 TRUST = "dev-trust"
 
 
+def next_weekday(after: date | None = None) -> date:
+    """A school day from tomorrow on, so tests do not depend on the day they run."""
+    day = (after or date.today()) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
 def visit_requested(*, visit_id: UUID | None = None, household: str = "hh-1",
                     staff: tuple[str, ...] = ("staff-1", "staff-2"), day: date | None = None,
                     start: str = "10:00", end: str = "11:00", announced: bool = True,
                     reason_code: str | None = None, urn: str = URN) -> VisitRequested:
-    day = day or date.today() + timedelta(days=1)
+    day = day or next_weekday()
 
     def at(hhmm: str) -> datetime:
         return datetime.fromisoformat(f"{day.isoformat()}T{hhmm}:00+00:00")

@@ -1,0 +1,142 @@
+"""Policy packs as data files: found, merged with what they extend, validated, or refused whole."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from services.authorisation.policy import PolicyPack, Rules
+
+PACKS_DIR = Path(__file__).parent / "packs"
+TRUST_DEFAULT = "trust-default"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.problem}"
+
+
+class PolicyError(ValueError):
+    """A pack, or an override, that cannot be applied; nothing of it is."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def parse(text: str, file: str) -> dict[str, Any]:
+    """The YAML of one pack file, as a mapping; a syntax error names the line."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
+        raise PolicyError([Problem(file, where, f"not valid YAML: {error}")]) from None
+    if not isinstance(data, dict):
+        raise PolicyError([Problem(file, "(document)", "a pack is a mapping with name, title, "
+                                   "source, version and rules")])
+    return data
+
+
+def merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Child wins; under `rules` a child replaces a whole rule, and null switches it off."""
+    merged = {**base, **{k: v for k, v in child.items() if k != "rules"}}
+    rules = dict(base.get("rules") or {})
+    rules.update(child.get("rules") or {})
+    merged["rules"] = rules
+    merged["extends"] = child.get("extends")
+    return merged
+
+
+def validate(data: Mapping[str, Any], file: str) -> PolicyPack:
+    try:
+        return PolicyPack.model_validate(dict(data))
+    except ValidationError as error:
+        raise PolicyError([
+            Problem(file, ".".join(str(part) for part in item["loc"]) or "(document)",
+                    item["msg"]) for item in error.errors()
+        ]) from None
+
+
+class Catalogue:
+    """Every pack known to the service, each already valid. Built whole or not at all."""
+
+    def __init__(self, raw: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        self.raw = raw
+        self.packs = {name: self._resolve(name, []) for name in raw}
+
+    @classmethod
+    def load(cls, *folders: Path) -> Catalogue:
+        raw: dict[str, tuple[str, dict[str, Any]]] = {}
+        problems: list[Problem] = []
+        for folder in folders:
+            for path in sorted(folder.glob("*.yaml")):
+                try:
+                    data = parse(path.read_text(), path.name)
+                except PolicyError as error:
+                    problems.extend(error.problems)
+                    continue
+                name = str(data.get("name") or path.stem)
+                if name in raw:
+                    problems.append(Problem(path.name, "name", f"{name!r} is already the name "
+                                            f"of {raw[name][0]}"))
+                raw[name] = (path.name, data)
+        if problems:
+            raise PolicyError(problems)
+        return cls(raw)
+
+    def _resolve(self, name: str, chain: list[str]) -> PolicyPack:
+        file, data = self.raw[name]
+        return validate(self.flatten(data, file, [*chain, name]), file)
+
+    def flatten(self, data: Mapping[str, Any], file: str, chain: list[str]) -> dict[str, Any]:
+        """The pack with everything it extends merged in, not yet validated."""
+        parent = data.get("extends")
+        if parent is None:
+            return dict(data)
+        if parent not in self.raw:
+            known = ", ".join(sorted(self.raw))
+            raise PolicyError([Problem(file, "extends", f"no pack named {parent!r} ({known})")])
+        if parent in chain:
+            raise PolicyError([Problem(file, "extends", f"packs extend in a circle: {chain}")])
+        parent_file, parent_data = self.raw[parent]
+        return merge(self.flatten(parent_data, parent_file, [*chain, parent]), data)
+
+    def check(self, text: str, file: str) -> PolicyPack:
+        """Validate a pack file against this catalogue (it may extend a pack here)."""
+        data = parse(text, file)
+        return validate(self.flatten(data, file, [str(data.get("name"))]), file)
+
+    def effective(self, name: str, overrides: Mapping[str, Any] | None, school: str) -> PolicyPack:
+        """A school's pack: the assigned pack with the school's own overrides applied."""
+        if name not in self.packs:
+            known = ", ".join(sorted(self.packs))
+            raise PolicyError([Problem(f"school {school}", "pack",
+                                       f"no pack named {name!r} ({known})")])
+        if not overrides:
+            return self.packs[name]
+        where = f"overrides for school {school}"
+        problems = [Problem(where, key, "only 'rules' and 'timezone' may be overridden")
+                    for key in overrides if key not in ("rules", "timezone")]
+        for rule, value in (overrides.get("rules") or {}).items():
+            if rule not in Rules.model_fields:
+                problems.append(Problem(where, f"rules.{rule}", "no such rule"))
+            elif value is not None and not (isinstance(value, dict) and "citation" in value):
+                problems.append(Problem(where, f"rules.{rule}.citation",
+                                        "an override replaces the whole rule and must cite "
+                                        "where the school's policy says so"))
+        if problems:
+            raise PolicyError(problems)
+        file, data = self.raw[name]
+        base = self.flatten(data, file, [name])
+        return validate(merge(base, {**overrides, "extends": None}), where)
