@@ -1,24 +1,35 @@
-"""HTTP routes of the records service: thin; the trail and its rules live elsewhere."""
+"""HTTP routes of a school's records: visit history, incidents, concerns, write-ups, dashboard."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.records import projections
 from services.records.application import RecordsApplication
 from services.records.chain import timestamp
+from services.records.export import chronology_html
 from services.records.trail import Selection
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Principal, require_role
+from shared.contracts import Role
+from shared.contracts.records import FollowUpAction
+from shared.errors import Invalid
+from shared.http import request_id
+from shared.meta import Meta, command_meta
 from shared.service import runtime_of
 from shared.tenancy import trust_of
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
 AsOf = Annotated[datetime | None, Query(description="only what had happened by this time")]
 KnownAt = Annotated[datetime | None, Query(description="only what the trail held at this time")]
-router = APIRouter(tags=["records"])
+Format = Annotated[Literal["json", "html"], Query(description="json, or html to print")]
+DSL_ROLES = {Role.DSL, Role.DEPUTY_DSL}
+router = APIRouter(prefix="/v1/schools/{urn}", tags=["records"])
 
 
 def application(request: Request) -> RecordsApplication:
@@ -30,24 +41,120 @@ def application(request: Request) -> RecordsApplication:
 App = Annotated[RecordsApplication, Depends(application)]
 
 
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IncidentReport(Body):
+    visit_id: UUID | None = None
+    kind: str = Field(min_length=2, max_length=100)
+    description: str = Field(min_length=3, max_length=10_000)
+    police_called: bool = False
+
+
+class Sharing(Body):
+    headteacher_id: str = Field(pattern=r"^[\w.@-]{1,64}$")
+
+
+class Concern(Body):
+    visit_id: UUID | None = None
+    pupil_ids: list[str] = Field(default_factory=list)
+    description: str = Field(min_length=3, max_length=10_000)
+    immediate_risk: bool = False
+
+
+class WriteUpBody(Body):
+    summary: str = Field(min_length=3, max_length=20_000)
+    actions: list[FollowUpAction] = Field(default_factory=list)
+
+
 def moment(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        from shared.errors import Invalid
-
         raise Invalid("give times with a zone, e.g. 2025-03-01T14:05:00Z")
     return timestamp(value)
 
 
-@router.get("/v1/schools/{urn}/visits/{visit_id}/history")
+def meta_for(request: Request, principal: Principal, urn: str) -> Meta:
+    cause = request_id(request)
+    return command_meta(trust_id=trust_of(request, urn), school_urn=urn, actor=principal.actor,
+                        correlation_id=cause, causation_id=cause)
+
+
+@router.get("/visits/{visit_id}/history", response_model=None)
 def visit_history(urn: Urn, visit_id: UUID, request: Request, app: App,
-                  principal: CurrentPrincipal, as_of: AsOf = None,
-                  known_at: KnownAt = None) -> dict[str, Any]:
-    """Every event of the visit, from every service, in order."""
+                  principal: CurrentPrincipal, as_of: AsOf = None, known_at: KnownAt = None,
+                  format: Format = "json") -> dict[str, Any] | HTMLResponse:
+    """Every event of the visit, from every service, in order; as of a time if asked."""
     trust = trust_of(request, urn)
     selection = Selection(trust_id=trust, visit_id=str(visit_id), school_urn=urn,
                           as_of=moment(as_of), known_at=moment(known_at))
     events = app.history(selection)
+    if format == "html":
+        return HTMLResponse(chronology_html(f"Visit {visit_id} at school {urn}", events))
     return {"trust_id": trust, "school_urn": urn, "visit_id": str(visit_id),
             "as_of": selection.as_of, "known_at": selection.known_at, "events": events}
+
+
+@router.post("/incidents", status_code=201)
+def report_incident(urn: Urn, body: IncidentReport, request: Request, app: App,
+                    principal: CurrentPrincipal) -> dict[str, Any]:
+    """Report an incident; it must be shared with the headteacher by the end of the day."""
+    report = {**body.model_dump(exclude={"visit_id"}), "reported_by": principal.user_id}
+    incident = app.report_incident(body.visit_id, report, meta_for(request, principal, urn),
+                                   key=str(request_id(request)))
+    return {"incident_id": str(incident.id), "share_by": incident.share_by.isoformat()}
+
+
+@router.post("/incidents/{incident_id}/sharing")
+def share_incident(urn: Urn, incident_id: UUID, body: Sharing, request: Request, app: App,
+                   principal: CurrentPrincipal) -> dict[str, Any]:
+    """Record that the report was shared with the headteacher."""
+    incident = app.share_incident(incident_id, urn, body.headteacher_id,
+                                  meta_for(request, principal, urn))
+    return {"incident_id": str(incident.id), "shared_with": incident.shared_with,
+            "overdue": incident.overdue}
+
+
+@router.post("/concerns", status_code=201)
+def raise_concern(urn: Urn, body: Concern, request: Request, app: App,
+                  principal: CurrentPrincipal) -> dict[str, Any]:
+    """Raise a safeguarding concern: the DSL is notified at once."""
+    data = {**body.model_dump(exclude={"visit_id"}), "raised_by": principal.user_id}
+    concern = app.raise_concern(body.visit_id, data, meta_for(request, principal, urn),
+                                key=str(request_id(request)))
+    answer: dict[str, Any] = {"concern_id": str(concern.id), "notified": ["dsl", "deputy_dsl"],
+                              "police_must_be_called": concern.police_must_be_called}
+    if concern.police_must_be_called:
+        answer["instruction"] = ("A child is at immediate risk: call the police on 999 for a "
+                                 "welfare check now, then tell the DSL.")
+    return answer
+
+
+@router.post("/concerns/{concern_id}/receipt")
+def receive_concern(urn: Urn, concern_id: UUID, request: Request, app: App,
+                    principal: CurrentPrincipal) -> dict[str, Any]:
+    """The DSL (or deputy) confirms they have the concern."""
+    require_role(principal, DSL_ROLES, "receiving a safeguarding concern")
+    concern = app.receive_concern(concern_id, urn, principal.user_id,
+                                  meta_for(request, principal, urn))
+    return {"concern_id": str(concern.id), "received_by": concern.received_by}
+
+
+@router.post("/visits/{visit_id}/write-up", status_code=201)
+def write_up(urn: Urn, visit_id: UUID, body: WriteUpBody, request: Request, app: App,
+             principal: CurrentPrincipal) -> dict[str, Any]:
+    """Write the visit up, with follow-up actions, owners and due dates."""
+    data = {**body.model_dump(mode="json"), "written_by": principal.user_id}
+    written = app.write_up(visit_id, data, meta_for(request, principal, urn),
+                           key=str(request_id(request)))
+    return {"writeup_id": str(written.id)}
+
+
+@router.get("/dashboard/{view}")
+def dashboard(urn: Urn, view: Literal["visits-in-progress", "incidents-awaiting-sharing",
+                                      "concerns-awaiting-dsl"],
+              request: Request, app: App, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """What is open at this school and who must act: projections of the trail."""
+    return projections.read(app.trail.engine, view.replace("-", "_"), trust_of(request, urn), urn)

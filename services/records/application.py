@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
+from services.records import projections
+from services.records.chain import Checkpoint, timestamp
+from services.records.domain import (
+    AuditCheckpointTaken,
+    Correction,
+    Incident,
+    SafeguardingConcern,
+    WriteUp,
+    record_id,
+)
+from services.records.settings import RecordsSettings
 from services.records.trail import Appended, Selection, Trail
-from shared.contracts import IntegrationEvent
+from services.records.workday import share_by
+from shared.contracts import Actor, IntegrationEvent, Role
+from shared.contracts.records import TRUST_WIDE_URN
 from shared.errors import NotFound
+from shared.meta import Meta, command_meta
+
+Clock = Callable[[], datetime]
+A = TypeVar("A", bound=Aggregate)
+SYSTEM = Actor(id="records", role=Role.SYSTEM)
 
 
 class RecordsApplication(Application[UUID]):
     name = "records"
 
-    def __init__(self, env: dict[str, str] | None = None, *, trail: Trail) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, trail: Trail,
+                 settings: RecordsSettings | None = None,
+                 clock: Clock = lambda: datetime.now(UTC)) -> None:
         super().__init__(env)
         self.trail = trail
+        self.settings = settings or RecordsSettings()
+        self.zone = ZoneInfo(self.settings.timezone)
+        self.clock = clock
 
+    # -- the trail ----------------------------------------------------------------------------
     def record(self, event: IntegrationEvent) -> Appended:
-        """Append one event from any service to its trust's trail, once."""
-        return self.trail.append(event)
+        """Append one event from any service to its trust's trail, once, with its projections."""
+        return self.trail.append(event, also=projections.apply)
 
     def history(self, selection: Selection) -> list[dict[str, Any]]:
         entries = self.trail.history(selection)
@@ -29,3 +59,103 @@ class RecordsApplication(Application[UUID]):
             what = f"visit {selection.visit_id}" if selection.visit_id else selection.ref
             raise NotFound(f"the audit trail holds nothing for {what}")
         return entries
+
+    def take_checkpoints(self) -> list[Checkpoint]:
+        """Anchor each trust's head: stored, published on NATS, kept for export."""
+        taken = []
+        for trust in self.trail.trusts():
+            length, head = self.trail.head(trust)
+            known = self.trail.checkpoints(trust)
+            if length == 0 or (known and known[-1].count >= length):
+                continue
+            meta = command_meta(trust_id=trust, school_urn=TRUST_WIDE_URN, actor=SYSTEM,
+                                correlation_id=record_id("checkpoint", trust),
+                                causation_id=None)
+            checkpoint = AuditCheckpointTaken(length, head, meta,
+                                              id=record_id("checkpoint", f"{trust}/{length}"))
+            self._save_once(checkpoint)
+            anchor = Checkpoint(trust, length, head, timestamp(self.clock()))
+            self.trail.add_checkpoint(anchor)
+            taken.append(anchor)
+        return taken
+
+    # -- incidents, concerns, write-ups, corrections -----------------------------------------
+    def report_incident(self, visit_id: UUID | None, report: dict[str, Any], meta: Meta,
+                        key: str) -> Incident:
+        deadline = share_by(self.clock(), self.settings.day_end(meta["school_urn"]), self.zone)
+        incident = Incident(visit_id, report, deadline, with_visit(meta, visit_id),
+                            id=record_id("incident", key))
+        return self._save_once(incident)
+
+    def share_incident(self, incident_id: UUID, school_urn: str, headteacher: str,
+                       meta: Meta) -> Incident:
+        incident = self._get(Incident, incident_id, school_urn)
+        incident.share(headteacher, self.clock(), with_visit(meta, incident.visit_id))
+        self.save(incident)
+        return incident
+
+    def raise_overdue_reports(self) -> list[UUID]:
+        """IncidentSharedWithHeadteacherByEndOfWorkingDay: each unshared late report, once."""
+        now = self.clock()
+        raised = []
+        for incident_id in projections.incidents_due(self.trail.engine, timestamp(now)):
+            incident = self._get(Incident, UUID(incident_id), None)
+            meta = command_meta(trust_id=incident.trust_id, school_urn=incident.school_urn,
+                                actor=SYSTEM, correlation_id=incident.id, causation_id=None)
+            if incident.check_overdue(now, with_visit(meta, incident.visit_id)):
+                self.save(incident)
+                raised.append(incident.id)
+        return raised
+
+    def raise_concern(self, visit_id: UUID | None, concern: dict[str, Any], meta: Meta,
+                      key: str) -> SafeguardingConcern:
+        raised = SafeguardingConcern(visit_id, concern, with_visit(meta, visit_id),
+                                     id=record_id("concern", key))
+        return self._save_once(raised)
+
+    def receive_concern(self, concern_id: UUID, school_urn: str, dsl: str, meta: Meta
+                        ) -> SafeguardingConcern:
+        concern = self._get(SafeguardingConcern, concern_id, school_urn)
+        concern.receive(dsl, with_visit(meta, concern.visit_id))
+        self.save(concern)
+        return concern
+
+    def write_up(self, visit_id: UUID, write_up: dict[str, Any], meta: Meta, key: str
+                 ) -> WriteUp:
+        written = WriteUp(visit_id, write_up, with_visit(meta, visit_id),
+                          id=record_id("writeup", key))
+        return self._save_once(written)
+
+    def correct(self, trust_id: str, corrects_event_id: str, reason: str,
+                correction: dict[str, str], meta: Meta, key: str) -> Correction:
+        entry = self.trail.entry(trust_id, corrects_event_id)
+        if entry is None:
+            raise NotFound(f"the trail has no entry for event {corrects_event_id}")
+        visit = UUID(entry["visit_id"]) if entry["visit_id"] else None
+        meta = {**meta, "school_urn": entry["school_urn"]}
+        fix = Correction(visit, corrects_event_id, reason, correction, with_visit(meta, visit),
+                         id=record_id("correction", key))
+        return self._save_once(fix)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _save_once(self, aggregate: A) -> A:
+        """Saving a record under an id already used returns what is stored: retries are safe."""
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            stored: A = self.repository.get(aggregate.id)
+            return stored
+        return aggregate
+
+    def _get(self, kind: type[A], record: UUID, school_urn: str | None) -> A:
+        found: Any = None
+        with contextlib.suppress(AggregateNotFoundError):
+            found = self.repository.get(record)
+        if not isinstance(found, kind) or (school_urn and found.school_urn != school_urn):  # type: ignore[attr-defined]
+            raise NotFound(f"no {kind.__name__.lower()} {record}"
+                           + (f" at school {school_urn}" if school_urn else ""))
+        return found
+
+
+def with_visit(meta: Meta, visit_id: UUID | None) -> Meta:
+    return {**meta, "visit_id": str(visit_id) if visit_id else ""}

@@ -1,15 +1,18 @@
-"""Wires the records service: event store, audit trail, subscribers, routes."""
+"""Wires the records service: event store, audit trail, subscribers, loops, routes."""
 
 from __future__ import annotations
+
+import asyncio
 
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 from fastapi import FastAPI
 
-from services.records import api
+from services.records import api, audit_api
 from services.records.application import RecordsApplication
 from services.records.entries import Cipher, PlainCipher
 from services.records.integration import translate
+from services.records.settings import RecordsSettings
 from services.records.subscribers import subscriptions
 from services.records.tables import trail_engine
 from services.records.trail import Trail
@@ -30,14 +33,35 @@ def trail_cipher(settings: DoorstepSettings) -> Cipher:
 
 def build_application(settings: DoorstepSettings) -> RecordsApplication:
     trail = Trail(trail_engine(settings), trail_cipher(settings))
-    return RecordsApplication(store_env(settings, NAME), trail=trail)
+    return RecordsApplication(store_env(settings, NAME), trail=trail, settings=RecordsSettings())
+
+
+async def anchor_checkpoints(runtime: Runtime) -> None:
+    """Every few seconds, each trust's new head becomes a checkpoint published on NATS."""
+    app = runtime.app
+    assert isinstance(app, RecordsApplication)
+    while True:
+        await asyncio.sleep(app.settings.checkpoint_seconds)
+        if await asyncio.to_thread(app.take_checkpoints):
+            runtime.nudge_relay()
+
+
+async def raise_overdue_reports(runtime: Runtime) -> None:
+    """Incident reports not shared by the end of the working day become IncidentReportOverdue."""
+    app = runtime.app
+    assert isinstance(app, RecordsApplication)
+    while True:
+        if await asyncio.to_thread(app.raise_overdue_reports):
+            runtime.nudge_relay()
+        await asyncio.sleep(app.settings.overdue_check_seconds)
 
 
 def build_runtime(settings: DoorstepSettings) -> Runtime:
     app = build_application(settings)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
-                   subscriptions=subscriptions(app))
+                   subscriptions=subscriptions(app),
+                   background=(anchor_checkpoints, raise_overdue_reports))
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
-    return create_api(NAME, build_runtime, [api.router], settings)
+    return create_api(NAME, build_runtime, [api.router, audit_api.router], settings)

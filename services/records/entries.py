@@ -11,7 +11,8 @@ from shared.contracts import IntegrationEvent
 
 # Payload fields that name a person or household, by the kind of reference they are.
 STAFF_FIELDS = ("requested_by", "assessed_by", "authorised_by", "declined_by", "raised_by",
-                "reported_by", "buddy_id", "shared_with", "owner", "dsl_id", "acknowledged_by")
+                "reported_by", "buddy_id", "shared_with", "received_by", "written_by",
+                "acknowledged_by")
 
 
 class Cipher(Protocol):
@@ -35,6 +36,7 @@ class Draft:
 
     fields: dict[str, str]
     sealed: bytes
+    data: dict[str, Any]
 
     @property
     def header(self) -> str:
@@ -93,4 +95,4 @@ def draft(event: IntegrationEvent, recorded_at: datetime, cipher: Cipher) -> Dra
         "payload_digest": digest(plain),
         "sealed_digest": digest(sealed),
     }
-    return Draft(fields=fields, sealed=sealed)
+    return Draft(fields=fields, sealed=sealed, data=data)

@@ -72,13 +72,16 @@ def trail_engine(settings: DoorstepSettings) -> Engine:
         ensure_schema(settings.database_url, schema)
         url = settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
         engine = create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
-                               execution_options={"schema_translate_map": {None: schema}})
+                               connect_args={"options": f"-c search_path={schema}"})
     else:
         path = Path(settings.data_dir) / f"{settings.schema_for(SERVICE)}-trail.sqlite"
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+    from services.records import projections
+
     metadata.create_all(engine)
+    projections.metadata.create_all(engine)
     return engine
 
 

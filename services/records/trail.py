@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,11 +16,14 @@ from services.records import tables
 from services.records.chain import (
     HEADER_FIELDS,
     Checkpoint,
+    Finding,
     Link,
+    Verdict,
     digest,
     entry_hash,
     genesis,
     header_of,
+    verify_chain,
 )
 from services.records.entries import Cipher, Draft, draft
 from shared.contracts import IntegrationEvent
@@ -28,6 +31,7 @@ from shared.contracts import IntegrationEvent
 ENVELOPE = ("event_id", "schema_version", "occurred_at", "trust_id", "school_urn", "visit_id",
             "actor", "correlation_id", "causation_id")
 Clock = Callable[[], datetime]
+Also = Callable[[Connection, dict[str, str], dict[str, Any]], None]
 T = tables.entries
 
 
@@ -58,8 +62,7 @@ class Trail:
         self._sqlite_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     # -- writing ----------------------------------------------------------------------------
-    def append(self, event: IntegrationEvent,
-               also: Callable[[Connection, Draft, int], None] | None = None) -> Appended:
+    def append(self, event: IntegrationEvent, also: Also | None = None) -> Appended:
         """Append the event once; a second delivery returns the entry already there.
 
         `also` runs inside the same transaction (projections), so the trail and what is derived
@@ -71,8 +74,7 @@ class Trail:
         with self._sqlite_lock:
             return self._append(entry, also)
 
-    def _append(self, entry: Draft, also: Callable[[Connection, Draft, int], None] | None
-                ) -> Appended:
+    def _append(self, entry: Draft, also: Also | None) -> Appended:
         trust = entry.fields["trust_id"]
         try:
             with self.engine.begin() as conn:
@@ -92,7 +94,7 @@ class Trail:
                 conn.execute(update(tables.heads).where(tables.heads.c.trust_id == trust)
                              .values(length=seq, head_hash=digest))
                 if also is not None:
-                    also(conn, entry, seq)
+                    also(conn, {**entry.fields, "seq": str(seq)}, entry.data)
                 return Appended(seq, digest, new=True)
         except IntegrityError:
             # another replica appended the same event between our look and our write
@@ -182,6 +184,20 @@ class Trail:
             "hash": row.hash,
         }
 
+    def entry(self, trust_id: str, event_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(T).where((T.c.trust_id == trust_id)
+                                               & (T.c.event_id == event_id))).first()
+        return self.view(row) if row is not None else None
+
+    def decrypted(self, conn: Connection) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+        """Every entry of every trust, in trail order, as (stored fields, event payload)."""
+        result = conn.execution_options(yield_per=2000).execute(
+            select(T).order_by(T.c.trust_id, T.c.seq))
+        for row in result:
+            fields = {name: row._mapping[name] for name in HEADER_FIELDS}
+            yield fields, json.loads(self.cipher.decrypt(row.sealed))["event"]
+
     def rows(self, trust_id: str, batch: int = 5000) -> Iterator[Row[Any]]:
         """Every entry of a trust in storage order, streamed."""
         with self.engine.connect() as conn:
@@ -189,19 +205,56 @@ class Trail:
                 select(T).where(T.c.trust_id == trust_id).order_by(T.c.seq))
             yield from result
 
-    def links(self, trust_id: str, batch: int = 5000) -> Iterator[Link]:
-        """The chain of one trust as verification reads it: one streamed pass, no decryption."""
+    def verify(self, trust_id: str, extra: Iterable[Checkpoint] = (), *, deep: bool = False
+               ) -> Verdict:
+        """Verify one trust's chain, its head and its checkpoints, all read in one snapshot."""
+        options: dict[str, Any] = {}
+        if self.engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            head = conn.execute(select(tables.heads.c.length).where(
+                tables.heads.c.trust_id == trust_id)).first()
+            c = tables.checkpoints.c
+            anchors = [Checkpoint(r.trust_id, int(r.length), r.head_hash, r.taken_at)
+                       for r in conn.execute(select(tables.checkpoints).where(
+                           c.trust_id == trust_id))]
+            anchors += [a for a in extra if a.trust_id == trust_id]
+            verdict = verify_chain(trust_id, lambda: self._links(conn, trust_id),
+                                   checkpoints=anchors,
+                                   recorded_count=int(head.length) if head else 0)
+            if deep and verdict.intact:
+                verdict.finding = self._open_seals(conn, trust_id)
+            verdict.notes.append("deep: every sealed payload opened and matched" if deep else
+                                 "payloads checked by their sealed digests")
+            return verdict
+
+    def _links(self, conn: Connection, trust_id: str) -> Iterator[Link]:
+        """The chain as verification reads it: one streamed pass, no decryption."""
         columns = [T.c.seq, T.c.event_id, T.c.prev_hash, T.c.hash, T.c.sealed,
                    *[T.c[name] for name in HEADER_FIELDS]]
         sealed_at = HEADER_FIELDS.index("sealed_digest")
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-                select(*columns).where(T.c.trust_id == trust_id).order_by(T.c.seq))
-            for row in result:
-                fields = list(row[5:])
-                if digest(bytes(row[4])) != fields[sealed_at]:
-                    fields[sealed_at] = "sealed payload changed"
-                yield Link(row[0], row[1], row[2], row[3], header_of(fields))
+        result = conn.execution_options(yield_per=10_000).execute(
+            select(*columns).where(T.c.trust_id == trust_id).order_by(T.c.seq))
+        for row in result:
+            fields = list(row[5:])
+            if digest(bytes(row[4])) != fields[sealed_at]:
+                fields[sealed_at] = "sealed payload changed"
+            yield Link(row[0], row[1], row[2], row[3], header_of(fields))
+
+    def _open_seals(self, conn: Connection, trust_id: str) -> Finding | None:
+        result = conn.execution_options(yield_per=2000).execute(
+            select(T.c.seq, T.c.event_id, T.c.sealed, T.c.payload_digest)
+            .where(T.c.trust_id == trust_id).order_by(T.c.seq))
+        for row in result:
+            try:
+                plain = self.cipher.decrypt(bytes(row.sealed))
+            except Exception:
+                plain = b""
+            if digest(plain) != row.payload_digest:
+                return Finding("edited", row.seq, row.event_id,
+                               f"entry at seq {row.seq} (event {row.event_id}) was edited: its "
+                               "sealed payload does not open to the content it was hashed with")
+        return None
 
     def count(self, trust_id: str) -> int:
         with self.engine.connect() as conn:

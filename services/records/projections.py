@@ -1,0 +1,172 @@
+"""Read models kept beside the trail and rebuilt from it: what is open and who must act."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Connection, Engine, MetaData, String, Table, delete, select
+from sqlalchemy import insert as sql_insert
+from sqlalchemy import update as sql_update
+
+from services.records.chain import timestamp
+
+metadata = MetaData()
+
+
+def _trust() -> Column[str]:
+    return Column("trust_id", String(64), primary_key=True)
+
+
+visits_in_progress = Table(
+    "visits_in_progress", metadata, _trust(),
+    Column("visit_id", String(36), primary_key=True),
+    Column("school_urn", String(6), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("expected_return", String(32), nullable=False, default=""),
+    Column("last_event", String(64), nullable=False),
+    Column("last_event_at", String(32), nullable=False),
+    Column("alarm", Boolean, nullable=False, default=False),
+)
+incidents_awaiting_sharing = Table(
+    "incidents_awaiting_sharing", metadata, _trust(),
+    Column("incident_id", String(36), primary_key=True),
+    Column("school_urn", String(6), nullable=False),
+    Column("visit_id", String(36), nullable=False),
+    Column("reported_at", String(32), nullable=False),
+    Column("share_by", String(32), nullable=False),
+    Column("overdue", Boolean, nullable=False, default=False),
+)
+concerns_awaiting_dsl = Table(
+    "concerns_awaiting_dsl", metadata, _trust(),
+    Column("concern_id", String(36), primary_key=True),
+    Column("school_urn", String(6), nullable=False),
+    Column("visit_id", String(36), nullable=False),
+    Column("raised_at", String(32), nullable=False),
+    Column("immediate_risk", Boolean, nullable=False),
+    Column("police_must_be_called", Boolean, nullable=False),
+)
+TABLES = {"visits_in_progress": visits_in_progress,
+          "incidents_awaiting_sharing": incidents_awaiting_sharing,
+          "concerns_awaiting_dsl": concerns_awaiting_dsl}
+
+VISIT_STATUS = {"VisitRequested": "requested", "VisitAuthorised": "authorised",
+                "Departed": "en_route", "Arrived": "on_site", "CheckedIn": "on_site",
+                "LeftProperty": "left_property", "NoOneHome": "no_one_home"}
+VISIT_ALARMS = {"CheckInMissed", "ReturnOverdue", "DuressRaised", "EscalationRaised"}
+VISIT_ENDS = {"Returned", "VisitCancelled", "VisitDeclined"}
+
+
+def _utc(text: str | None) -> str:
+    return timestamp(datetime.fromisoformat(text)) if text else ""
+
+
+def _visit(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, Any]) -> None:
+    trust, visit = fields["trust_id"], fields["visit_id"]
+    if not visit:
+        return
+    where = (visits_in_progress.c.trust_id == trust) & (visits_in_progress.c.visit_id == visit)
+    if kind in VISIT_ENDS:
+        conn.execute(delete(visits_in_progress).where(where))
+        return
+    change: dict[str, Any] = {"last_event": kind, "last_event_at": fields["occurred_at"]}
+    if kind in VISIT_STATUS:
+        change["status"] = VISIT_STATUS[kind]
+    if kind in VISIT_ALARMS:
+        change["alarm"] = True
+    if kind == "CheckedIn":
+        change["alarm"] = False
+    if data.get("expected_return"):
+        change["expected_return"] = _utc(data["expected_return"])
+    if kind == "VisitRequested":
+        if conn.execute(select(visits_in_progress.c.visit_id).where(where)).first() is None:
+            conn.execute(sql_insert(visits_in_progress).values(
+                trust_id=trust, visit_id=visit, school_urn=fields["school_urn"], **change))
+        return
+    conn.execute(sql_update(visits_in_progress).where(where).values(**change))
+
+
+def _incident(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, Any]) -> None:
+    table = incidents_awaiting_sharing
+    where = (table.c.trust_id == fields["trust_id"]) & (table.c.incident_id == data["incident_id"])
+    if kind == "IncidentReported":
+        if conn.execute(select(table.c.incident_id).where(where)).first() is None:
+            conn.execute(sql_insert(table).values(
+                trust_id=fields["trust_id"], incident_id=data["incident_id"],
+                school_urn=fields["school_urn"], visit_id=fields["visit_id"],
+                reported_at=fields["occurred_at"], share_by=_utc(data.get("share_by")),
+                overdue=False))
+    elif kind == "IncidentShared":
+        conn.execute(delete(table).where(where))
+    elif kind == "IncidentReportOverdue":
+        conn.execute(sql_update(table).where(where).values(overdue=True))
+
+
+def _concern(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, Any]) -> None:
+    table = concerns_awaiting_dsl
+    where = (table.c.trust_id == fields["trust_id"]) & (table.c.concern_id == data["concern_id"])
+    if kind == "SafeguardingConcernRaised":
+        if conn.execute(select(table.c.concern_id).where(where)).first() is None:
+            conn.execute(sql_insert(table).values(
+                trust_id=fields["trust_id"], concern_id=data["concern_id"],
+                school_urn=fields["school_urn"], visit_id=fields["visit_id"],
+                raised_at=fields["occurred_at"],
+                immediate_risk=bool(data.get("immediate_risk")),
+                police_must_be_called=bool(data.get("police_must_be_called"))))
+    elif kind == "SafeguardingConcernReceived":
+        conn.execute(delete(table).where(where))
+
+
+Projector = Callable[[Connection, str, dict[str, str], dict[str, Any]], None]
+PROJECTORS: dict[str, Projector] = {
+    **{kind: _visit for kind in {*VISIT_STATUS, *VISIT_ALARMS, *VISIT_ENDS}},
+    "IncidentReported": _incident, "IncidentShared": _incident,
+    "IncidentReportOverdue": _incident,
+    "SafeguardingConcernRaised": _concern, "SafeguardingConcernReceived": _concern,
+}
+
+
+def apply(conn: Connection, fields: dict[str, str], data: dict[str, Any]) -> None:
+    """Fold one trail entry into the read models, inside the trail's own transaction."""
+    projector = PROJECTORS.get(fields["event_type"])
+    if projector is not None:
+        projector(conn, fields["event_type"], fields, data)
+
+
+def rebuild(engine: Engine, entries: Callable[[Connection], Any],
+            progress: Callable[[int], None] | None = None) -> int:
+    """Empty the read models and fold the whole trail into them again, in one transaction."""
+    done = 0
+    with engine.begin() as conn:
+        for table in TABLES.values():
+            conn.execute(delete(table))
+        for fields, data in entries(conn):
+            apply(conn, fields, data)
+            done += 1
+            if progress and done % 10_000 == 0:
+                progress(done)
+    return done
+
+
+def read(engine: Engine, name: str, trust_id: str, school_urn: str | None = None
+         ) -> list[dict[str, Any]]:
+    table = TABLES[name]
+    query = select(table).where(table.c.trust_id == trust_id)
+    if school_urn:
+        query = query.where(table.c.school_urn == school_urn)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query.order_by(*table.primary_key))]
+
+
+def incidents_due(engine: Engine, now: str) -> list[str]:
+    table = incidents_awaiting_sharing
+    with engine.connect() as conn:
+        rows = conn.execute(select(table.c.incident_id).where(
+            (table.c.overdue.is_(False)) & (table.c.share_by != "") & (table.c.share_by < now)))
+        return [row[0] for row in rows]
+
+
+def dumps(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2, default=str)
