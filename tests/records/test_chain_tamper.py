@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - these tests tamper with the store by SQL on purpose
 """Tampering with the stored trail, by SQL, is found by verify and the entry is named."""
 
 from __future__ import annotations
