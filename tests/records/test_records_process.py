@@ -41,7 +41,8 @@ async def publish_all(settings: DoorstepSettings, events: list[IntegrationEvent]
 
 
 def wait_for_count(client: httpx.Client, count: int, timeout: float = 60.0) -> dict[str, Any]:
-    deadline, verdict = time.monotonic() + timeout, {}
+    deadline = time.monotonic() + timeout
+    verdict: dict[str, Any] = {}
     while time.monotonic() < deadline:
         answer = client.get("/v1/audit/verify")
         if answer.status_code == 200:
@@ -95,5 +96,6 @@ async def test_history_as_of_a_time_in_the_middle_shows_what_had_happened_by_the
         assert [e["type"] for e in then] == [e.event_type() for e in story[:6]]
         page = client.get(url, params={"format": "html"})
         assert page.status_code == 200
-        assert "CheckInMissed" in page.text and "1 Acacia Avenue" in page.text
+        assert "CheckInMissed" in page.text
+        assert "1 Acacia Avenue" in page.text
         assert client.get(url, params={"as_of": "yesterday"}).status_code == 422
