@@ -149,3 +149,33 @@ async def test_bad_requests_get_clear_4xx_answers(make_settings, make_cluster) -
                                    json=buddy_on_visit)
         assert refused.status_code == 422
         assert "buddy" in refused.text
+
+
+async def test_sign_out_breaking_the_authorised_conditions_is_refused_naming_each_rule(
+        make_settings, make_cluster) -> None:
+    settings = make_settings()
+    visits = make_cluster(settings, names=("visits",))["visits"]
+    staff = client_for(settings, visits.url, user="staff-0001", role="staff", schools=[URN])
+    async with staff:
+        visit_id = (await staff.post(f"/v1/schools/{URN}/visits",
+                                     json=visit_request(STAFF))).json()["visit_id"]
+        broker = NatsBroker(settings.nats_url)
+        await broker.connect()
+        await EventPublisher(broker, settings, "/test/authorisation").publish(
+            authorisation_for(settings, visit_id, STAFF))
+        await broker.stop()
+        await wait_status(staff, visit_id, "authorised")
+
+        alone_and_driving = sign_out(["staff-0001"], interval=45, driver="staff-0001")
+        refused = await staff.post(f"/v1/schools/{URN}/visits/{visit_id}/departure",
+                                   json=alone_and_driving)
+        assert refused.status_code == 409
+        rules = {detail.split(":")[0] for detail in refused.json()["details"]}
+        assert rules == {"MinimumStaffOnVisit", "StaffChangeNeedsNewDecision",
+                         "DriversDocumentsValidOnTheDay", "CheckInIntervalAsAuthorised"}
+        state = (await staff.get(f"/v1/schools/{URN}/visits/{visit_id}")).json()
+        assert state["status"] == "authorised"  # nothing half-written
+
+        accepted = await staff.post(f"/v1/schools/{URN}/visits/{visit_id}/departure",
+                                    json=sign_out(STAFF))
+        assert accepted.status_code == 200, accepted.text
