@@ -75,6 +75,7 @@ class Watch(Aggregate):
         self.reminded: list[str] = []
         self.open_escalation: UUID | None = None
         self.escalations: list[UUID] = []
+        self.intervals: dict[str, int] = {}
 
     # --- facts from the visit's events (each applied once, by its event id) ---
 
@@ -86,6 +87,7 @@ class Watch(Aggregate):
                    meta: Meta) -> None:
         self._note(cause)
         self.plan = {**self.plan, **plan}
+        self.intervals["authorised"] = plan["check_in_interval_minutes"]
         self.staff_ids = sorted(set(self.staff_ids) | set(staff_ids))
 
     @event("Departed")
@@ -96,7 +98,7 @@ class Watch(Aggregate):
         self._advance("travelling")
         self.expected_arrival = expected_arrival
         self.expected_return = self.expected_return or expected_return
-        self.plan = {**self.plan, "check_in_interval_minutes": check_in_interval_minutes}
+        self.intervals["signed_out"] = check_in_interval_minutes
         self.buddy = buddy
         self.staff_ids = sorted(set(self.staff_ids) | set(staff_ids))
 
@@ -166,7 +168,7 @@ class Watch(Aggregate):
         return found
 
     def _next_check_in(self, minute: float) -> tuple[datetime, int]:
-        interval = self._minutes(self.plan["check_in_interval_minutes"], minute)
+        interval = self._minutes(self.interval_minutes, minute)
         assert self.last_contact_at is not None
         first = self.last_sequence == 0
         wait = self._minutes(self.plan["no_one_home_wait_minutes"], minute)
@@ -177,6 +179,12 @@ class Watch(Aggregate):
         while f"check_in:{sequence}" in self.missed:
             nominal, sequence = nominal + interval, sequence + 1
         return nominal, sequence
+
+    @property
+    def interval_minutes(self) -> int:
+        """CheckInInterval: "notify the school office every twenty minutes" (ordsall-primary.txt
+        line 132). The stricter of the authorised and the signed-out interval holds."""
+        return min(self.intervals.values(), default=self.plan["check_in_interval_minutes"])
 
     def reminder(self, minute: float) -> tuple[datetime, Deadline] | None:
         """CheckInDueSoon: shortly before a check-in is due, once per check-in."""
@@ -212,7 +220,7 @@ class Watch(Aggregate):
             trigger = TRIGGERS[deadline.kind]
             if deadline.kind == "check_in" and self.last_sequence == 0 and (
                     self.plan["no_one_home_wait_minutes"]
-                    < self.plan["check_in_interval_minutes"]):
+                    < self.interval_minutes):
                 trigger = TRIGGERS["wait"]
             new = self.open_escalation is None
             escalation_id = self.open_escalation or uuid5(self.id, deadline.key)

@@ -1,0 +1,154 @@
+"""Benchmark: 10,000 concurrently active visits; delay from deadline to CheckInMissed on NATS.
+
+Run: `python tests/benchmarks/escalation_deadlines.py [--visits 10000] [--lead 120] [--window 60]`
+It starts its own nats-server (from the wheel) and one escalation process on SQLite (or
+PostgreSQL with --database-url), publishes Departed and Arrived for every visit so that each
+visit's first check-in falls due in a window after the ingest, and never checks in. It prints
+p50/p99/max of (time the CheckInMissed reached NATS - its due time) and the service's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from shared.contracts import Actor, Role  # noqa: E402
+from shared.contracts import visits as contract  # noqa: E402
+from shared.envelope import from_wire, to_wire  # noqa: E402
+from shared.launcher import Cluster, service_env  # noqa: E402
+from shared.natsserver import start_nats_server  # noqa: E402
+from shared.settings import DoorstepSettings  # noqa: E402
+
+INTERVAL, WAIT, GRACE = 60, 20, 5  # policy minutes (defaults but the interval); 1 minute = 1 s
+
+
+def visit_events(due: datetime, school: str) -> list[contract.VisitEvent]:
+    """A visit whose first contact (the no-one-home wait, 20 + 5 grace) falls due at `due`."""
+    visit_id, correlation = uuid4(), uuid4()
+    arrived = due - timedelta(seconds=WAIT + GRACE)
+    base = {"trust_id": "bench-trust", "school_urn": school, "visit_id": visit_id,
+            "actor": Actor(id="staff-0001", role=Role.STAFF), "correlation_id": correlation}
+    departed = contract.Departed(
+        **base, event_id=uuid4(), occurred_at=arrived - timedelta(seconds=10),
+        staff=[contract.StaffOnVisit(staff_id="staff-0001", mobile="07700 900001")],
+        address="1 Bench Street", expecting_to_see="parent", expected_arrival=arrived,
+        expected_leave=due + timedelta(hours=1), expected_return=due + timedelta(hours=2),
+        buddy_id="buddy-0001", buddy_phone="07700 900999", check_in_interval_minutes=INTERVAL,
+        duress_phrase_agreed=True)
+    return [departed, contract.Arrived(**base, event_id=uuid4(), occurred_at=arrived)]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run(args: argparse.Namespace, folder: Path) -> None:
+    server = start_nats_server(folder / "nats")
+    tag = uuid4().hex[:8]
+    settings = DoorstepSettings(nats_url=server.url, stream_name=f"BENCH_{tag}",
+                                subject_root=f"bench{tag}", data_dir=folder / "data",
+                                schema_suffix=f"_bench{tag}", database_url=args.database_url)
+    env = {"DOORSTEP_NATS_URL": server.url, "DOORSTEP_STREAM_NAME": settings.stream_name,
+           "DOORSTEP_SUBJECT_ROOT": settings.subject_root, "DOORSTEP_DATA_DIR": str(folder / "data"),
+           "DOORSTEP_SCHEMA_SUFFIX": settings.schema_suffix,
+           "DOORSTEP_ESCALATION_MINUTE_SECONDS": "1"}
+    if args.database_url:
+        env["DOORSTEP_DATABASE_URL"] = args.database_url
+    cluster = Cluster.build(service_env(env), folder / "logs", names=("escalation",))
+    nc = await nats.connect(server.url)
+    try:
+        cluster.start()
+        service = cluster["escalation"]
+        assert service.process is not None
+        js = nc.jetstream()
+        delays: dict[str, float] = {}
+        late = 0
+
+        async def on_missed(msg: nats.aio.msg.Msg) -> None:
+            nonlocal late
+            received = time.time()
+            event = from_wire(msg.headers, msg.data)
+            due = event.due_at.timestamp()  # type: ignore[attr-defined]
+            delays.setdefault(str(event.visit_id), received - due)
+            late += bool(event.late)  # type: ignore[attr-defined]
+
+        await nc.subscribe(f"{settings.subject_root}.events.*.*.escalation.CheckInMissed",
+                           cb=on_missed)
+        start = datetime.now(UTC) + timedelta(seconds=args.lead)
+        schools = [f"{100000 + n:06d}" for n in range(20)]
+        events = []
+        for n in range(args.visits):
+            due = start + timedelta(seconds=args.window * n / args.visits)
+            events.append(visit_events(due, schools[n % len(schools)]))
+        began = time.monotonic()
+        for chunk in range(0, len(events), 500):
+            publishes = []
+            for pair in events[chunk:chunk + 500]:
+                for event in pair:
+                    wire = to_wire(event, root=settings.subject_root, source="/bench")
+                    publishes.append(js.publish(wire.subject, wire.body, headers=wire.headers,
+                                                stream=settings.stream_name))
+            await asyncio.gather(*publishes)
+        published = time.monotonic() - began
+        durable = f"{settings.subject_root}-escalation-visits"
+        while True:
+            info = await js.consumer_info(settings.stream_name, durable)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                break
+            await asyncio.sleep(0.5)
+        ingested = time.monotonic() - began
+        print(f"published {2 * args.visits} visit events in {published:.1f} s; "
+              f"the service had taken them all after {ingested:.1f} s "
+              f"(first deadline at {args.lead} s)", flush=True)
+        if ingested > args.lead:
+            print("WARNING: ingest overran the first deadline; raise --lead", flush=True)
+        finish = start + timedelta(seconds=args.window + 30)
+        while datetime.now(UTC) < finish and len(delays) < args.visits:
+            await asyncio.sleep(1.0)
+        rss = peak_rss_mb(service.process.pid)
+        values = sorted(delays.values())
+        if not values:
+            print("no CheckInMissed seen")
+            return
+        p50 = statistics.median(values)
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        print(f"visits {args.visits}, CheckInMissed seen {len(values)}, late {late}")
+        print(f"deadline -> CheckInMissed on NATS: p50 {p50 * 1000:.0f} ms, "
+              f"p99 {p99 * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms")
+        print(f"escalation service peak RSS: {rss:.0f} MB")
+    finally:
+        await nc.drain()
+        cluster.stop()
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, default=10_000)
+    parser.add_argument("--lead", type=float, default=120.0,
+                        help="seconds from the start of publishing to the first deadline")
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="seconds over which the deadlines are spread")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder:
+        asyncio.run(run(args, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
