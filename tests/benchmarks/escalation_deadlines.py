@@ -24,12 +24,12 @@ import nats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from shared.contracts import Actor, Role  # noqa: E402
-from shared.contracts import visits as contract  # noqa: E402
-from shared.envelope import from_wire, to_wire  # noqa: E402
-from shared.launcher import Cluster, service_env  # noqa: E402
-from shared.natsserver import start_nats_server  # noqa: E402
-from shared.settings import DoorstepSettings  # noqa: E402
+from shared.contracts import Actor, Role
+from shared.contracts import visits as contract
+from shared.envelope import from_wire, to_wire
+from shared.launcher import Cluster, service_env
+from shared.natsserver import start_nats_server
+from shared.settings import DoorstepSettings
 
 INTERVAL, WAIT, GRACE = 60, 20, 5  # policy minutes (defaults but the interval); 1 minute = 1 s
 
