@@ -100,10 +100,18 @@ async def test_a_duplicate_delivery_is_kept_once(settings: DoorstepSettings,
     assert [e["event_id"] for e in history] == [str(story[0].event_id), str(story[1].event_id)]
 
 
-def test_an_unknown_visit_has_no_history_and_says_so(records: TestClient) -> None:
+def test_a_visit_the_trail_has_not_heard_of_has_an_empty_history(records: TestClient) -> None:
     answer = records.get(f"/v1/schools/{SCHOOL}/visits/{uuid4()}/history")
-    assert answer.status_code == 404
-    assert "holds nothing" in answer.json()["detail"]
+    assert answer.status_code == 200
+    assert answer.json()["events"] == []
+
+
+def test_history_needs_a_token_that_covers_the_school(records: TestClient) -> None:
+    other = records.get(f"/v1/schools/654321/visits/{uuid4()}/history")
+    assert other.status_code == 403
+    anonymous = records.get(f"/v1/schools/{SCHOOL}/visits/{uuid4()}/history",
+                            headers={"Authorization": ""})
+    assert anonymous.status_code == 401
 
 
 def test_health_is_ready_with_store_and_nats(records: TestClient) -> None:
