@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
+from shared.settings import DoorstepSettings
 from shared.testing.http import client_for
 from tests.visits.stories import URN, sign_out, visit_request
 
@@ -34,8 +37,23 @@ async def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     return body
 
 
-async def test_one_visit_travels_through_all_four_services(make_settings, make_cluster) -> None:
-    settings = make_settings()
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def stores(request: pytest.FixtureRequest, make_settings) -> Iterator[DoorstepSettings]:
+    """The embedded default (SQLite files), then production's PostgreSQL, one schema a service."""
+    if request.param == "sqlite":
+        yield make_settings()
+        return
+    settings = make_settings(database_url=request.getfixturevalue("database_url"))
+    yield settings
+    with psycopg.connect(settings.database_url, autocommit=True) as connection:
+        for (schema,) in connection.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                [f"%{settings.schema_suffix}"]).fetchall():
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+async def test_one_visit_travels_through_all_four_services(stores, make_cluster) -> None:
+    settings = stores
     cluster = make_cluster(settings)
     visits, authorisation = cluster["visits"].url, cluster["authorisation"].url
     staff = client_for(settings, visits, user="staff-0001", role="staff", schools=[URN])
