@@ -75,22 +75,7 @@ class EscalationApplication(Application[UUID]):
     def fire(self, aggregate_id: UUID) -> list[Aggregate]:
         """Record whatever has fallen due on one aggregate; a concurrent change is retried."""
         for attempt in range(5):
-            aggregate = self._get(aggregate_id, Aggregate)
-            now = self.clock()
-            changed: list[Aggregate] = []
-            if isinstance(aggregate, Watch):
-                meta = aggregate.system_meta()
-                for r in aggregate.fire(now, self.timing.minute, self.timing.late_after, meta):
-                    changed += self._raise(aggregate, r.escalation_id, r.trigger, 1, late=r.late,
-                                           now=now, meta=meta)
-                changed = [aggregate, *changed] if aggregate.pending_events else changed
-            elif isinstance(aggregate, Escalation):
-                watch = self._get(Watch.create_id(aggregate.visit_id), Watch)
-                meta = _escalation_meta(aggregate)
-                steps = aggregate.climb_due(now, self.timing.minute, self.timing.late_after,
-                                            self._contacts(aggregate, watch), meta)
-                if steps:
-                    changed = [aggregate, *self._deliveries(aggregate, now, meta)]
+            changed = self.due_changes(aggregate_id)
             if not changed:
                 return []
             try:
@@ -100,6 +85,37 @@ class EscalationApplication(Application[UUID]):
                 if attempt == 4:
                     raise
         return []
+
+    def fire_many(self, aggregate_ids: list[UUID]) -> list[Aggregate]:
+        """Many deadlines in one transaction; if any conflicts, each is fired on its own."""
+        changed = [a for aggregate_id in aggregate_ids for a in self.due_changes(aggregate_id)]
+        if not changed:
+            return []
+        try:
+            self.save(*changed)
+            return changed
+        except IntegrityError:
+            return [a for aggregate_id in aggregate_ids for a in self.fire(aggregate_id)]
+
+    def due_changes(self, aggregate_id: UUID) -> list[Aggregate]:
+        """What has fallen due on one aggregate, recorded but not yet saved."""
+        aggregate = self._get(aggregate_id, Aggregate)
+        now = self.clock()
+        changed: list[Aggregate] = []
+        if isinstance(aggregate, Watch):
+            meta = aggregate.system_meta()
+            for r in aggregate.fire(now, self.timing.minute, self.timing.late_after, meta):
+                changed += self._raise(aggregate, r.escalation_id, r.trigger, 1, late=r.late,
+                                       now=now, meta=meta)
+            changed = [aggregate, *changed] if aggregate.pending_events else changed
+        elif isinstance(aggregate, Escalation):
+            watch = self._get(Watch.create_id(aggregate.visit_id), Watch)
+            meta = _escalation_meta(aggregate)
+            steps = aggregate.climb_due(now, self.timing.minute, self.timing.late_after,
+                                        self._contacts(aggregate, watch), meta)
+            if steps:
+                changed = [aggregate, *self._deliveries(aggregate, now, meta)]
+        return changed
 
     def record_attempt(self, delivery_id: UUID, attempt: int, delivered: bool,
                        detail: str) -> None:

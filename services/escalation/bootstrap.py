@@ -26,8 +26,12 @@ NAME = "escalation"
 def build_runtime(given: DoorstepSettings) -> Runtime:
     settings = escalation_settings(given)
     gateway_file = settings.gateway_file()
+    # Cached aggregates, fast-forwarded from the store on every get, so another replica's
+    # writes are still seen; without it each deadline decrypts its whole history twice.
+    env = {**store_env(settings, NAME), "AGGREGATE_CACHE_MAXSIZE": "100000",
+           "AGGREGATE_CACHE_FASTFORWARD": "y"}
     app = EscalationApplication(
-        store_env(settings, NAME),
+        env,
         timing=Timing(minute=settings.escalation_minute_seconds,
                       late_after=settings.escalation_late_after_seconds),
         channels=Channels(sms=gateway_file is not None,

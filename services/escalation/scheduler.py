@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -51,12 +52,16 @@ class DeadlineIndex:
         self.heap: list[tuple[float, UUID]] = []
         self.due: dict[UUID, float] = {}
         self.open: dict[str, dict[UUID, dict[str, Any]]] = {}
+        self.versions: dict[UUID, int] = {}
+        self.lock = threading.Lock()
 
     def follow(self, limit: int = 1000) -> int:
         notifications = self.app.recorder.select_notifications(self.position + 1, limit)
         if not notifications:
             return 0
-        changed = dict.fromkeys(UUID(str(n.originator_id)) for n in notifications)
+        changed = dict.fromkeys(
+            UUID(str(n.originator_id)) for n in notifications
+            if n.originator_version > self.versions.get(UUID(str(n.originator_id)), 0))
         for aggregate_id in changed:
             self.refresh(aggregate_id)
         self.position = notifications[-1].id
@@ -67,6 +72,12 @@ class DeadlineIndex:
             aggregate: Any = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return
+        self.note(aggregate)
+
+    def note(self, aggregate: Any) -> None:
+        """Index an aggregate already in hand (just loaded or just saved)."""
+        aggregate_id: UUID = aggregate.id
+        self.versions[aggregate_id] = max(self.versions.get(aggregate_id, 0), aggregate.version)
         when: datetime | None = None
         minute = self.app.timing.minute
         if isinstance(aggregate, Watch):
@@ -83,27 +94,33 @@ class DeadlineIndex:
         self.schedule(aggregate_id, when)
 
     def schedule(self, aggregate_id: UUID, when: datetime | None) -> None:
-        if when is None:
-            self.due.pop(aggregate_id, None)
-            return
-        stamp = when.timestamp()
-        if self.due.get(aggregate_id) != stamp:
-            self.due[aggregate_id] = stamp
-            heapq.heappush(self.heap, (stamp, aggregate_id))
+        with self.lock:
+            if when is None:
+                self.due.pop(aggregate_id, None)
+                return
+            stamp = when.timestamp()
+            if self.due.get(aggregate_id) != stamp:
+                self.due[aggregate_id] = stamp
+                heapq.heappush(self.heap, (stamp, aggregate_id))
 
     def pop_due(self, now: float, limit: int = 500) -> list[UUID]:
         found: list[UUID] = []
+        with self.lock:
+            self._pop(now, limit, found)
+        return found
+
+    def _pop(self, now: float, limit: int, found: list[UUID]) -> None:
         while self.heap and self.heap[0][0] <= now and len(found) < limit:
             stamp, aggregate_id = heapq.heappop(self.heap)
             if self.due.get(aggregate_id) == stamp:  # otherwise superseded: a lazy deletion
                 del self.due[aggregate_id]
                 found.append(aggregate_id)
-        return found
 
     def seconds_to_next(self, now: float) -> float | None:
-        while self.heap and self.due.get(self.heap[0][1]) != self.heap[0][0]:
-            heapq.heappop(self.heap)
-        return self.heap[0][0] - now if self.heap else None
+        with self.lock:
+            while self.heap and self.due.get(self.heap[0][1]) != self.heap[0][0]:
+                heapq.heappop(self.heap)
+            return self.heap[0][0] - now if self.heap else None
 
     def open_escalations(self, school_urn: str) -> list[dict[str, Any]]:
         return sorted(self.open.get(school_urn, {}).values(), key=lambda e: e["raised_at"])
@@ -154,20 +171,41 @@ class Scheduler:
 
     def _fire_all(self, due: list[UUID]) -> list[Delivery]:
         deliveries: list[Delivery] = []
+        deadlines: list[UUID] = []
         for aggregate_id in due:
-            try:
-                aggregate: Any = self.app.repository.get(aggregate_id)
-                if isinstance(aggregate, Delivery):
-                    deliveries.append(aggregate)
-                    continue
-                self.app.fire(aggregate_id)
-            except Exception:
-                log.exception("firing %s failed; it stays due and is retried", aggregate_id)
-            self.index.refresh(aggregate_id)
+            aggregate: Any = self.app.repository.get(aggregate_id)
+            if isinstance(aggregate, Delivery):
+                deliveries.append(aggregate)
+            else:
+                deadlines.append(aggregate_id)
+        try:
+            changed = self.app.fire_many(deadlines)
+        except Exception:
+            log.exception("firing %d deadlines together failed; firing each alone", len(deadlines))
+            changed = []
+            for aggregate_id in deadlines:  # one bad aggregate must not hold up the others
+                try:
+                    changed += self.app.fire(aggregate_id)
+                except Exception:
+                    log.exception("firing %s failed; it stays due and is retried", aggregate_id)
+        for saved in changed:
+            self.index.note(saved)
+            if isinstance(saved, Delivery):
+                deliveries.append(saved)
+        noted = {saved.id for saved in changed}
+        for aggregate_id in deadlines:
+            if aggregate_id not in noted:
+                self.index.refresh(aggregate_id)
         return deliveries
 
-    async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+    async def _send(self, client: httpx.AsyncClient, stale: Delivery) -> None:
         try:
+            # reloaded inside the in-flight guard: an attempt that finished meanwhile is seen
+            delivery: Delivery = await asyncio.to_thread(self.app.repository.get, stale.id)
+            due = delivery.next_due()
+            if due is None or due.timestamp() > datetime.now(UTC).timestamp():
+                await asyncio.to_thread(self.index.note, delivery)
+                return
             try:
                 if delivery.channel == "webhook":
                     detail = await post_webhook(client, delivery.address, self.webhook_secret,
@@ -185,7 +223,7 @@ class Scheduler:
             await asyncio.to_thread(self.index.refresh, delivery.id)
             self.nudge()
         except Exception:
-            log.exception("delivery %s failed to record; it stays due", delivery.id)
-            await asyncio.to_thread(self.index.refresh, delivery.id)
+            log.exception("delivery %s failed to record; it stays due", stale.id)
+            await asyncio.to_thread(self.index.refresh, stale.id)
         finally:
-            self.sending.discard(delivery.id)
+            self.sending.discard(stale.id)
