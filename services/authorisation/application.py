@@ -131,9 +131,9 @@ class AuthorisationApp(Application[UUID]):
         meta = self._command_meta(case, actor, request_id)
         pack = self.pack_for(school_urn)
         now = datetime.now(UTC)
-        score, details, further, review = assess(body, pack, now.date())
         if body.kind == "dynamic" and actor.id not in case.staff_ids:
             raise Forbidden("the dynamic assessment at the door is recorded by the visiting staff")
+        score, details, further, review = assess(body, pack, now.date())
         assessment = RiskAssessment(
             school_urn=school_urn, household_id=case.household_id, visit_id=visit_id,
             kind=str(body.kind), score=score, band=str(scoring.band_of(score)),
@@ -166,9 +166,6 @@ class AuthorisationApp(Application[UUID]):
         case = self.visit(visit_id, school_urn)
         meta = self._command_meta(case, actor, request_id)
         requirement = self.requirement(case)
-        if not case.assessment_ids and requirement.governing is None:
-            raise Conflict(f"visit {visit_id} has no risk assessment yet: record one with "
-                           f"POST /v1/schools/{school_urn}/visits/{visit_id}/risk-assessments")
         pack = self.pack_for(school_urn)
         facts = self.facts(case, requirement, body, actor)
         broken = broken_rules(facts, pack)
@@ -181,6 +178,9 @@ class AuthorisationApp(Application[UUID]):
                 f"visit {visit_id} cannot be authorised under {label}: {len(broken)} rule(s) "
                 "broken: " + ", ".join(b.rule for b in broken),
                 details=[f"{b.rule}: {b.message} [{b.citation}]" for b in broken])
+        elif requirement.governing is None:
+            raise Conflict(f"visit {visit_id} has no risk assessment yet: record one with "
+                           f"POST /v1/schools/{school_urn}/visits/{visit_id}/risk-assessments")
         else:
             granted = VisitConditions.model_validate(conditions(facts, pack))
             governing = requirement.governing

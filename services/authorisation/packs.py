@@ -79,7 +79,7 @@ class Catalogue:
     def load(cls, *folders: Path) -> Catalogue:
         raw: dict[str, tuple[str, dict[str, Any]]] = {}
         problems: list[Problem] = []
-        for folder in folders:
+        for folder in folders or (PACKS_DIR,):
             for path in sorted(folder.glob("*.yaml")):
                 try:
                     data = parse(path.read_text(), path.name)

@@ -57,8 +57,8 @@ class HazardIn(Body):
     further_action: str | None = Field(None, max_length=2000)
     by_whom: StaffId | None = None
     by_when: date | None = None
-    residual_likelihood: int | None = Score
-    residual_consequence: int | None = Score
+    residual_likelihood: int | None = Field(None, ge=1, le=5)
+    residual_consequence: int | None = Field(None, ge=1, le=5)
 
     @model_validator(mode="after")
     def _further_action_owned(self) -> HazardIn:

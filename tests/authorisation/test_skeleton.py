@@ -68,7 +68,8 @@ async def test_unknown_visits_and_early_decisions_get_clear_answers(
     early = service.post(f"/v1/schools/{URN}/visits/{requested.visit_id}/decision",
                          {"decision": "authorise"})
     assert early.status_code == 409
-    assert "no risk assessment" in early.json()["detail"]
+    assert "FirstVisitNeedsInitialChecklist" in early.json()["detail"]
+    assert "no initial risk assessment checklist is recorded" in early.text
     assert service.post(f"/v1/schools/{URN}/visits/{requested.visit_id}/risk-assessments",
                         {"kind": "initial", "score": 30}).status_code == 422
 
