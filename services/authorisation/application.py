@@ -198,8 +198,8 @@ class AuthorisationApp(Application[UUID]):
         documents = {s: register.documents_of(s) for s in staff} if register else {}
         return Facts(
             staff_ids=staff, authoriser_id=actor.id, authoriser_role=str(actor.role),
-            visit_date=case.planned_date, planned_start=_aware(case.planned_start),
-            planned_end=_aware(case.planned_end), first_visit=requirement.first_visit,
+            visit_date=case.planned_date, planned_start=case.planned_start,
+            planned_end=case.planned_end, first_visit=requirement.first_visit,
             assessment=requirement.governing, assessment_shortfall=requirement.shortfall,
             announced=bool(case.request.get("announced", True)),
             reason_code=case.request.get("reason_code"),
@@ -275,10 +275,6 @@ def _school_meta(trust_id: str, school_urn: str, actor: Actor) -> Meta:
     correlation = uuid4()
     return command_meta(trust_id=trust_id, school_urn=school_urn, actor=actor,
                         correlation_id=correlation, causation_id=None)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _request_of(requested: VisitRequested) -> dict[str, Any]:

@@ -164,8 +164,13 @@ def _lone_decision(rule: Roles, facts: Facts, _: PolicyPack) -> str | None:
 
 
 def local_times(facts: Facts, pack: PolicyPack) -> tuple[datetime, datetime]:
+    """Planned times on the school's clock; a time given without a zone is already local."""
     zone = ZoneInfo(pack.timezone)
-    return facts.planned_start.astimezone(zone), facts.planned_end.astimezone(zone)
+
+    def local(moment: datetime) -> datetime:
+        return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+    return local(facts.planned_start), local(facts.planned_end)
 
 
 def in_school_hours(rule: SchoolDay, facts: Facts, pack: PolicyPack) -> bool:
@@ -265,7 +270,9 @@ def conditions(facts: Facts, pack: PolicyPack) -> dict[str, Any]:
             earliest, latest = day.school_day_start, day.school_day_end
         else:
             start, end = local_times(facts, pack)
-            earliest, latest = f"{start:%H:%M}", f"{end:%H:%M}"
+            # a window is within one day: a visit past midnight must be back by 23:59
+            earliest = f"{start:%H:%M}"
+            latest = f"{end:%H:%M}" if end.date() == start.date() else "23:59"
     if r.NoEveningVisits is not None:
         latest = min(latest or r.NoEveningVisits.after, r.NoEveningVisits.after)
     staff = sorted(set(facts.staff_ids), key=facts.staff_ids.index)

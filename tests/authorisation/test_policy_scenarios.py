@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
 
 from services.authorisation.rules import broken_rules, conditions
 from tests.authorisation.scenarios import (
+    DAY,
     FIRST_VISIT_NO_CHECKLIST,
     LONE,
     STALE_FULL,
@@ -170,3 +172,21 @@ def test_only_drivers_with_valid_documents_are_cleared() -> None:
 def test_a_lone_doorstep_visit_at_st_laurences_needs_one_and_stays_on_the_doorstep() -> None:
     granted = conditions(facts(**LONE, doorstep_only=True), pack(STL))
     assert (granted["min_staff"], granted["doorstep_only"], granted["staff_ids"]) == (1, True, ["s1"])
+
+
+def test_planned_times_without_a_zone_are_the_schools_local_times() -> None:
+    from datetime import datetime
+
+    naive = facts(planned_start=datetime(2026, 7, 1, 16, 30), planned_end=datetime(2026, 7, 1, 17, 30))
+    assert [b.rule for b in broken_rules(naive, pack(ORD))] == ["OutOfHoursNeedsResponsibleContact"]
+    july = date(2026, 7, 1)  # a Wednesday, British Summer Time
+    summer_utc = facts(planned_start=at("08:45", july).astimezone(UTC),
+                       planned_end=at("09:30", july).astimezone(UTC))
+    assert broken_rules(summer_utc, pack(ORD)) == []  # 07:45 UTC is 08:45 BST: in school hours
+
+
+def test_an_out_of_hours_window_past_midnight_ends_at_midnight() -> None:
+    late = facts(planned_start=at("23:00"), planned_end=at("00:30", DAY + timedelta(days=1)),
+                 responsible_contact="head-1", out_of_hours_reason="emergency")
+    granted = conditions(late, pack(WN))
+    assert (granted["earliest_start"], granted["latest_end"]) == ("23:00", "23:59")
