@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.domain import RiskAssessment, VisitCase
 from services.authorisation.household import Requirement
-from services.authorisation.schemas import AssessmentIn, DecisionIn, SignOffIn
+from services.authorisation.schemas import AssessmentIn, DecisionIn, ReviewIn, SignOffIn
 from shared.auth import CurrentPrincipal, require_role
 from shared.contracts import Role
 from shared.contracts.base import SchoolUrn
@@ -74,6 +74,17 @@ def sign_off(urn: SchoolUrn, assessment_id: UUID, body: SignOffIn, request: Requ
     """A senior leader signs the assessment off."""
     require_role(principal, SENIOR, "signing off a risk assessment")
     assessment = app_of(request).sign_off(assessment_id, urn, principal.actor, request_id(request))
+    return assessment_view(assessment)
+
+
+@router.post("/risk-assessments/{assessment_id}/review")
+def review(urn: SchoolUrn, assessment_id: UUID, body: ReviewIn, request: Request,
+           principal: CurrentPrincipal) -> dict[str, Any]:
+    """Review a full assessment: it stands again, against incidents before now, until the next
+    review date."""
+    require_role(principal, SENIOR, "reviewing a risk assessment")
+    assessment = app_of(request).review(assessment_id, urn, body, principal.actor,
+                                        request_id(request))
     return assessment_view(assessment)
 
 

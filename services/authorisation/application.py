@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from services.authorisation import assessments as scoring
-from services.authorisation.assess import assess
+from services.authorisation.assess import assess, review_date
 from services.authorisation.domain import Meta, RiskAssessment, VisitCase
 from services.authorisation.household import Household, Requirement
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue, PolicyError
@@ -20,6 +20,7 @@ from services.authorisation.schemas import (
     AssessmentIn,
     AssignmentIn,
     DecisionIn,
+    ReviewIn,
     StaffMemberIn,
 )
 from services.authorisation.school import SchoolPolicy, StaffRegister
@@ -112,7 +113,11 @@ class AuthorisationApp(Application[UUID]):
         policy = self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
         if policy is None or policy.pack is None:
             return self.catalogue.packs[self.default_pack]
-        return self.catalogue.effective(policy.pack, policy.overrides, school_urn)
+        try:
+            return self.catalogue.effective(policy.pack, policy.overrides, school_urn)
+        except PolicyError as error:  # the pack files changed under an old assignment
+            raise Conflict(f"school {school_urn}'s assigned policy no longer applies; assign it "
+                           "again", details=[str(p) for p in error.problems]) from None
 
     def assignment(self, school_urn: str) -> dict[str, Any]:
         policy = self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
@@ -158,6 +163,23 @@ class AuthorisationApp(Application[UUID]):
         assessment.sign_off(by=actor.id, role=str(actor.role), meta=meta)
         household = self._household(school_urn, assessment.household_id, meta)
         household.note_sign_off(assessment_id=str(assessment.id), role=str(actor.role), meta=meta)
+        self._save(assessment, household)
+        return assessment
+
+    def review(self, assessment_id: UUID, school_urn: str, body: ReviewIn, actor: Actor,
+               request_id: UUID) -> RiskAssessment:
+        assessment = self.assessment(assessment_id, school_urn)
+        if assessment.kind != "full":
+            raise Conflict(f"only a full risk assessment is reviewed; this one is {assessment.kind}")
+        case = self._case(assessment.visit_id)
+        meta = self._command_meta(case, actor, request_id)
+        now = datetime.now(UTC)
+        next_review = review_date(body.review_date, self.pack_for(school_urn), now.date())
+        assessment.review(by=actor.id, role=str(actor.role), reviewed_at=now.isoformat(),
+                          review_date=next_review.isoformat(), note=body.note, meta=meta)
+        household = self._household(school_urn, assessment.household_id, meta)
+        household.note_review(assessment_id=str(assessment.id), reviewed_at=now.isoformat(),
+                              review_date=next_review.isoformat(), meta=meta)
         self._save(assessment, household)
         return assessment
 

@@ -28,7 +28,7 @@ def assess(body: AssessmentIn, pack: PolicyPack, today: date
                           f"checklist says {body.checklist.level_with_controls} with controls")
         further = bool(body.checklist.control_measures)
     elif body.kind == Kind.FULL:
-        review = _review_date(body, pack, today)
+        review = review_date(body.review_date, pack, today)
         if body.hazards:
             hazards = [h.model_dump(mode="json") for h in body.hazards]
             scores = scoring.hazard_scores(hazards)
@@ -55,19 +55,19 @@ def assess(body: AssessmentIn, pack: PolicyPack, today: date
     return score, details, further, review
 
 
-def _review_date(body: AssessmentIn, pack: PolicyPack, today: date) -> date:
+def review_date(given: date | None, pack: PolicyPack, today: date) -> date:
     """A full assessment is reviewed annually, or sooner (West Norfolk Appendix 4, line 226)."""
     rule = pack.rules.LaterVisitNeedsCurrentFullAssessment
     months = rule.review_months if rule else 12
     latest = _add_months(today, months)
-    if body.review_date is None:
+    if given is None:
         return latest
-    if body.review_date < today:
-        raise Invalid(f"review_date {body.review_date} is in the past")
-    if body.review_date > latest:
-        raise Invalid(f"review_date {body.review_date} is later than this school's policy allows "
+    if given < today:
+        raise Invalid(f"review_date {given} is in the past")
+    if given > latest:
+        raise Invalid(f"review_date {given} is later than this school's policy allows "
                       f"({months} months: {latest})")
-    return body.review_date
+    return given
 
 
 def _add_months(day: date, months: int) -> date:

@@ -105,6 +105,14 @@ class RiskAssessment(Aggregate):
         self.recorded_at = recorded_at
         self.reviews: list[dict[str, str]] = []
 
+    @event("Reviewed")
+    def review(self, by: str, role: str, reviewed_at: str, review_date: str, note: str | None,
+               meta: Meta) -> None:
+        """Reviewed and still standing, until the new review date (West Norfolk App. 4, l.226)."""
+        self.reviews.append({"reviewed_by": by, "role": role, "reviewed_at": reviewed_at,
+                             "note": note or ""})
+        self.review_date = review_date
+
     @event("SignedOff")
     def sign_off(self, by: str, role: str, meta: Meta) -> None:
         """A senior leader signs the assessment off (West Norfolk 2.7, line 117; App. 2, l.216)."""

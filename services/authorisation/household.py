@@ -21,7 +21,7 @@ class AssessmentFacts:
     score: int
     band: str
     review_date: date | None
-    recorded_at: datetime
+    recorded_at: datetime  # when it was made, or last reviewed
     signed_off_roles: tuple[str, ...]
     further_controls: bool
 
@@ -69,6 +69,15 @@ class Household(Aggregate):
         for summary in self.assessments:
             if summary["assessment_id"] == assessment_id:
                 summary["signed_off_roles"] = [*summary.get("signed_off_roles", []), role]
+
+    @event("AssessmentReviewed")
+    def note_review(self, assessment_id: str, reviewed_at: str, review_date: str,
+                    meta: Meta) -> None:
+        """A review counts as assessing afresh: it stands from now, against later incidents."""
+        for summary in self.assessments:
+            if summary["assessment_id"] == assessment_id:
+                summary["recorded_at"] = reviewed_at
+                summary["review_date"] = review_date
 
     @event("VisitMade")
     def note_visit(self, visit_id: str, meta: Meta) -> None:

@@ -109,6 +109,13 @@ class SignOffIn(Body):
     note: str | None = Field(None, max_length=2000)
 
 
+class ReviewIn(Body):
+    """A review of a full assessment (Appendix 4: annually, after an incident, after a change)."""
+
+    review_date: date | None = Field(None, description="next review; default per the policy")
+    note: str | None = Field(None, max_length=2000)
+
+
 class DecisionIn(Body):
     """Authorise or decline the visit."""
 

@@ -140,6 +140,13 @@ async def test_the_households_history_decides_the_assessment_and_incidents_overt
     assert stale.status_code == 409
     assert "LaterVisitNeedsCurrentFullAssessment" in stale.text
 
+    aid = full.json()["assessment_id"]
+    reviewed = service.post(f"/v1/schools/{URN}/risk-assessments/{aid}/review",
+                            {"note": "dog now kept outside"}, role="slt", user="slt-1")
+    assert reviewed.status_code == 200, reviewed.text
+    assert service.get(f"{base2}/authorisation").json()["requirement"]["shortfall"] is None
+    assert service.post(f"{base2}/decision", {"decision": "authorise"}).status_code == 200
+
 
 async def test_drivers_are_cleared_from_the_staff_register(service: Service, bus: Bus) -> None:
     soon, later = next_weekday() + timedelta(days=1), next_weekday() + timedelta(days=400)
