@@ -64,6 +64,7 @@ class EventPublisher:
         self.broker = broker
         self.settings = settings
         self.source = source
+        self._js: Any = None
 
     async def publish(self, event: IntegrationEvent) -> bool:
         """Publish; True when JetStream already had it (a duplicate within the window)."""
@@ -73,6 +74,15 @@ class EventPublisher:
             stream=self.settings.stream_name, timeout=5.0,
         )
         return bool(ack.duplicate)
+
+    async def send(self, event: IntegrationEvent) -> Awaitable[object]:
+        """Start publishing without waiting for the acknowledgement (the relay's pipeline)."""
+        wire = to_wire(event, root=self.settings.subject_root, source=self.source)
+        if self._js is None:  # one context: it keeps a single inbox for every pending ack
+            self._js = self.broker.connection.jetstream(publish_async_max_pending=2000)
+        ack: Awaitable[object] = await self._js.publish_async(
+            wire.subject, wire.body, headers=wire.headers, stream=self.settings.stream_name)
+        return ack
 
 
 @dataclass

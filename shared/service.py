@@ -71,7 +71,7 @@ async def start(runtime: Runtime) -> None:
     runtime.publisher = EventPublisher(broker, settings, source=f"/doorstep/{runtime.name}")
     tracking = runtime.app.factory.tracking_recorder()
     runtime.relay = OutboxRelay(runtime.app, tracking, runtime.translate,
-                                runtime.publisher.publish,
+                                runtime.publisher.send,
                                 poll_seconds=settings.relay_poll_seconds, fault=settings.fault)
     if not settings.relay_hold:
         runtime.tasks.append(asyncio.create_task(_forever("relay", runtime.relay.run_forever)))

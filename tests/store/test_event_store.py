@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -71,8 +72,11 @@ async def test_the_relay_publishes_in_order_and_resumes_where_it_stopped(
         settings: DoorstepSettings) -> None:
     published: list[IntegrationEvent] = []
 
-    async def publish(event: IntegrationEvent) -> None:
+    async def publish(event: IntegrationEvent) -> asyncio.Future[None]:
         published.append(event)
+        acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acknowledged.set_result(None)
+        return acknowledged
 
     app = open_app(settings)
     first = [request_visit(app) for _ in range(3)]
@@ -98,4 +102,32 @@ def test_a_refused_message_is_recorded_once_however_often_it_comes(
                        reason="not a CloudEvent", headers={}, body=b"junk")
     [refused] = list_refusals(app)
     assert (refused.stream_sequence, refused.reason) == (7, "not a CloudEvent")
+    app.close()
+
+
+async def test_a_failed_acknowledgement_keeps_the_position_before_it(
+        settings: DoorstepSettings) -> None:
+    sent: list[IntegrationEvent] = []
+    refuse = {2}  # the third publish gets no acknowledgement
+
+    async def send(event: IntegrationEvent) -> asyncio.Future[None]:
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if len(sent) in refuse:
+            ack.set_exception(TimeoutError("no ack from JetStream"))
+        else:
+            ack.set_result(None)
+        sent.append(event)
+        return ack
+
+    app = open_app(settings)
+    visits = [request_visit(app) for _ in range(5)]
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, send)
+    with pytest.raises(TimeoutError):
+        await relay.relay_once()
+    assert relay.position() == 2  # the first two, acknowledged in order; nothing skipped
+    refuse.clear()
+    assert await relay.relay_once() == 3
+    assert relay.position() == 5
+    resent = [e.visit_id for e in sent[5:]]
+    assert resent == visits[2:]  # sent again from the failure on; JetStream drops duplicates by id
     app.close()
