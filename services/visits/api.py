@@ -33,7 +33,10 @@ class VisitRequest(Body):
     household_id: Reference
     pupil_ids: list[Reference] = Field(default_factory=list)
     purpose: str = Field(min_length=3, max_length=2000)
-    reason_code: str | None = Field(None, pattern=r"^(welfare|attendance|cme|other)$")
+    reason_code: str | None = Field(
+        None, pattern=r"^[a-z][a-z_]{1,39}$",
+        description="why, e.g. welfare, attendance, cme; the school's policy pack decides which "
+                    "reasons allow an unannounced visit")
     planned_date: date
     planned_start: AwareDatetime
     planned_end: AwareDatetime
