@@ -16,6 +16,9 @@ from tests.visits.stories import URN, sign_out, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 STAFF = ["staff-0001", "staff-0002"]
+# The test runs at any hour: outside school hours the trust default needs a responsible contact.
+AUTHORISE = {"decision": "authorise", "responsible_contact": "head-0001",
+             "out_of_hours_reason": "the only time the family can be seen"}
 STORY = ["VisitRequested", "RiskAssessed", "VisitAuthorised", "Departed", "Arrived", "CheckedIn",
          "CheckedIn", "LeftProperty", "Returned"]
 ACTORS = {"VisitRequested": ("staff-0001", "staff"), "RiskAssessed": ("dsl-0001", "dsl"),
@@ -71,7 +74,7 @@ async def test_one_visit_travels_through_all_four_services(stores, make_cluster)
         await until(authorisation_knows, "the request reach authorisation")
         await ok(await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4}),
                  201)
-        await ok(await dsl.post(f"{base}/decision", json={"decision": "authorise"}))
+        await ok(await dsl.post(f"{base}/decision", json=AUTHORISE))
 
         async def authorised() -> bool:
             return (await staff.get(base)).json()["status"] == "authorised"

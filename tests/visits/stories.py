@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 URN = "123456"
 
 
 def visit_request(staff: list[str], **changes: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
+    today_at_school = now.astimezone(ZoneInfo("Europe/London")).date()
     body = {"household_id": "hh-0001", "pupil_ids": ["upn-A123"], "purpose": "welfare check",
-            "reason_code": "welfare", "planned_date": now.date().isoformat(),
+            "reason_code": "welfare", "planned_date": today_at_school.isoformat(),
             "planned_start": now.isoformat(), "planned_end": (now + timedelta(hours=2)).isoformat(),
             "staff_ids": staff}
     body.update(changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -28,8 +29,8 @@ def authorisation_for(settings: DoorstepSettings, visit_id: str, staff: list[str
         event_id=uuid4(), occurred_at=datetime.now(UTC), trust_id=settings.default_trust,
         school_urn=URN, visit_id=UUID(visit_id), actor=Actor(id="dsl-0001", role=Role.DSL),
         correlation_id=uuid4(), authorised_by="dsl-0001",
-        conditions=VisitConditions(min_staff=2, staff_ids=staff,
-                                   visit_date=datetime.now(UTC).date(), check_in_interval_minutes=20))
+        conditions=VisitConditions(min_staff=2, staff_ids=staff, check_in_interval_minutes=20,
+                                   visit_date=datetime.now(ZoneInfo("Europe/London")).date()))
 
 
 async def wait_status(client: httpx.AsyncClient, visit_id: str, status: str) -> dict[str, object]:
