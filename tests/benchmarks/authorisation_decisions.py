@@ -1,6 +1,6 @@
 """Benchmark (prints figures, asserts nothing): rule evaluation, and whole decisions on SQLite.
 
-Run: .venv/bin/python -m tests.authorisation.benchmark_decisions
+Run: .venv/bin/python -m tests.benchmarks.authorisation_decisions
 """
 
 from __future__ import annotations
