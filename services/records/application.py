@@ -27,7 +27,7 @@ from services.records.settings import RecordsSettings
 from services.records.trail import Appended, Selection, Trail
 from services.records.workday import share_by
 from shared.contracts import Actor, IntegrationEvent, Role
-from shared.contracts.records import TRUST_WIDE_URN
+from shared.contracts.base import TRUST_WIDE_URN
 from shared.errors import NotFound
 from shared.meta import Meta, command_meta
 

@@ -15,6 +15,7 @@ from services.records.export import chronology_html, export_trust
 from services.records.trail import Selection
 from shared.auth import CurrentPrincipal, Principal, require_role
 from shared.contracts import Role
+from shared.contracts.base import TRUST_WIDE_URN
 from shared.errors import Invalid
 from shared.http import request_id
 from shared.meta import command_meta
@@ -88,7 +89,7 @@ def correct(body: CorrectionBody, request: Request, app: App,
     if principal.role == Role.SYSTEM:
         raise Invalid("corrections are made by a person, not the system")
     cause = request_id(request)
-    meta = command_meta(trust_id=principal.trust_id, school_urn="000000", actor=principal.actor,
+    meta = command_meta(trust_id=principal.trust_id, school_urn=TRUST_WIDE_URN, actor=principal.actor,
                         correlation_id=cause, causation_id=cause)
     fix = app.correct(principal.trust_id, body.corrects_event_id, body.reason, body.correction,
                       meta, key=str(cause))

@@ -9,6 +9,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 SchoolUrn = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+# The school token of trust-wide events (e.g. AuditCheckpoint): no real URN is 000000.
+TRUST_WIDE_URN = "000000"
 TrustId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 StaffId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")]
 

@@ -8,8 +8,6 @@ from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Contract, IntegrationEvent, StaffId
 
-TRUST_WIDE_URN = "000000"  # school_urn of trust-wide events such as AuditCheckpoint
-
 
 class IncidentReported(IntegrationEvent):
     """An incident on a visit, reported on return; the headteacher must see it that working day."""
