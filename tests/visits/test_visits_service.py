@@ -33,6 +33,16 @@ def authorisation_for(settings: DoorstepSettings, visit_id: str, staff: list[str
                                    visit_date=datetime.now(ZoneInfo("Europe/London")).date()))
 
 
+async def publish(settings: DoorstepSettings, event: VisitAuthorised) -> None:
+    """Authorisation's side of the wire: the decision, published as that service would."""
+    broker = NatsBroker(settings.nats_url)
+    await broker.connect()
+    try:
+        await EventPublisher(broker, settings, "/test/authorisation").publish(event)
+    finally:
+        await broker.stop()
+
+
 async def wait_status(client: httpx.AsyncClient, visit_id: str, status: str) -> dict[str, object]:
     for _ in range(200):
         state = (await client.get(f"/v1/schools/{URN}/visits/{visit_id}")).json()
@@ -61,11 +71,7 @@ async def test_sign_out_waits_for_authorisation_heard_over_nats(make_settings, m
         assert (requested.trust_id, requested.school_urn) == (settings.default_trust, URN)
         assert requested.actor == Actor(id="staff-0001", role=Role.STAFF)
 
-        broker = NatsBroker(settings.nats_url)
-        await broker.connect()
-        await EventPublisher(broker, settings, "/test/authorisation").publish(
-            authorisation_for(settings, visit_id, STAFF))
-        await broker.stop()
+        await publish(settings, authorisation_for(settings, visit_id, STAFF))
         await wait_status(staff, visit_id, "authorised")
 
         departed = await staff.post(f"/v1/schools/{URN}/visits/{visit_id}/departure",
@@ -160,11 +166,7 @@ async def test_sign_out_breaking_the_authorised_conditions_is_refused_naming_eac
     async with staff:
         visit_id = (await staff.post(f"/v1/schools/{URN}/visits",
                                      json=visit_request(STAFF))).json()["visit_id"]
-        broker = NatsBroker(settings.nats_url)
-        await broker.connect()
-        await EventPublisher(broker, settings, "/test/authorisation").publish(
-            authorisation_for(settings, visit_id, STAFF))
-        await broker.stop()
+        await publish(settings, authorisation_for(settings, visit_id, STAFF))
         await wait_status(staff, visit_id, "authorised")
 
         alone_and_driving = sign_out(["staff-0001"], interval=45, driver="staff-0001")
