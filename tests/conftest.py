@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import uuid4
 
+import psycopg
 import pytest
 
 from shared.launcher import Cluster, service_env
@@ -39,11 +41,29 @@ def nats_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
+    stack = contextlib.ExitStack()
     try:
-        with postgres_url() as url:
-            yield url
+        url = stack.enter_context(postgres_url())
+        before = _schemas(url)
     except Exception as error:
+        stack.close()
         _unavailable("PostgreSQL", error)
+    with stack:
+        yield url
+        for schema in _schemas(url) - before:  # each test's schemas, created by this run only
+            _drop_schema(url, schema)
+
+
+def _schemas(url: str) -> set[str]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return {name for (name,) in connection.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+            "AND nspname NOT IN ('information_schema', 'public')").fetchall()}
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 MakeSettings = Callable[..., DoorstepSettings]
