@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.contracts import Role
+from shared.contracts.authorisation import EscalationPlan
 
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -77,12 +78,10 @@ class Minutes(Rule):
     minutes: int = Field(ge=1, le=240)
 
 
-class Escalation(Rule):
-    grace_minutes: int = Field(5, ge=0, le=60)
-    reminder_before_minutes: int = Field(5, ge=0, le=60)
-    level2_after_minutes: int = Field(10, ge=0, le=240)
-    level3_after_minutes: int = Field(15, ge=0, le=240)
-    fallback_after_minutes: int = Field(15, ge=1, le=240)
+class Escalation(Rule, EscalationPlan):
+    """The ladder timings, with the same fields and bounds as the plan they become."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # a pack's typo is an error, not ignored
 
 
 class Flag(Rule):
