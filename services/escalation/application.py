@@ -52,9 +52,11 @@ class EscalationApplication(Application[UUID]):
     def on_visit_event(self, event: IntegrationEvent, meta: Meta) -> list[Aggregate]:
         """Apply one visit event to its Watch, once; duress raises at the top level at once."""
         assert event.visit_id is not None
-        meta = {**meta, "visit_id": str(event.visit_id)}
-        for attempt in range(5):
-            watch = self._get(Watch.create_id(event.visit_id), Watch) or Watch(event.visit_id, meta)
+        visit_id = event.visit_id
+        meta = {**meta, "visit_id": str(visit_id)}
+
+        def changes() -> list[Aggregate]:
+            watch = self._get(Watch.create_id(visit_id), Watch) or Watch(visit_id, meta)
             if watch.seen(str(event.event_id)):
                 return []
             raised = apply_visit_event(watch, event, meta)
@@ -62,27 +64,29 @@ class EscalationApplication(Application[UUID]):
             if raised is not None:
                 changed += self._raise(watch, raised, "duress", TOP_LEVEL, late=False,
                                        now=event.occurred_at, meta=meta)
-            try:
-                self.save(*changed)
-                return changed
-            except IntegrityError:
-                if attempt == 4:
-                    raise
-        return []
+            return changed
+
+        return self._save_retrying(changes)
 
     # --- the scheduler's work ---
 
     def fire(self, aggregate_id: UUID) -> list[Aggregate]:
         """Record whatever has fallen due on one aggregate; a concurrent change is retried."""
-        for attempt in range(5):
-            changed = self.due_changes(aggregate_id)
+        return self._save_retrying(lambda: self.due_changes(aggregate_id))
+
+    def _save_retrying(self, changes: Callable[[], list[Aggregate]], attempts: int = 5
+                       ) -> list[Aggregate]:
+        """Work out the changes from the stored state and save them; if another writer got
+        there first (optimistic concurrency), work them out again from the new state."""
+        for attempt in range(attempts):
+            changed = changes()
             if not changed:
                 return []
             try:
                 self.save(*changed)
                 return changed
             except IntegrityError:
-                if attempt == 4:
+                if attempt == attempts - 1:
                     raise
         return []
 
