@@ -15,7 +15,6 @@ from services.visits.rules import SignOutFacts
 from shared.contracts import Actor
 from shared.errors import NotFound
 from shared.meta import Meta, command_meta
-from shared.refusals import RefusedMessage
 
 Clock = Callable[[], datetime]
 
@@ -78,6 +77,3 @@ class VisitsApplication(Application[UUID]):
         """Every command on a visit shares the correlation id it was requested with."""
         return command_meta(trust_id=visit.trust_id, school_urn=visit.school_urn, actor=actor,
                             correlation_id=visit.correlation_id, causation_id=causation_id)
-
-    def refusals(self, refused_ids: list[UUID]) -> list[RefusedMessage]:
-        return [self.repository.get(refused_id) for refused_id in refused_ids]
