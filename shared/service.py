@@ -60,7 +60,7 @@ BuildRuntime = Callable[[DoorstepSettings], Runtime]
 async def start(runtime: Runtime) -> None:
     settings = runtime.settings
     runtime.loop = asyncio.get_running_loop()
-    broker = NatsBroker(settings.nats_url.split(","), name=f"doorstep-{runtime.name}",
+    broker = NatsBroker(settings.nats_servers, name=f"doorstep-{runtime.name}",
                         max_reconnect_attempts=-1, connect_timeout=5)
     for subscription in runtime.subscriptions:
         register(broker, settings, subscription, runtime.refuse)

@@ -44,5 +44,10 @@ class DoorstepSettings(BaseSettings):
             raise ValueError("DOORSTEP_CIPHER_KEY must be set in production")
         return self
 
+    @property
+    def nats_servers(self) -> list[str]:
+        """`nats_url` may list a cluster's nodes, comma-separated."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
     def schema_for(self, service: str) -> str:
         return f"{service}{self.schema_suffix}"

@@ -33,7 +33,7 @@ class EventTap:
     client: Client | None = None
 
     async def __aenter__(self) -> EventTap:
-        self.client = await nats.connect(self.settings.nats_url)
+        self.client = await nats.connect(self.settings.nats_servers)
         js = self.client.jetstream()
         await js.subscribe(f"{self.settings.subject_root}.events.>", cb=self._on,
                            ordered_consumer=True, stream=self.settings.stream_name)

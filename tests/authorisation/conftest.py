@@ -136,7 +136,7 @@ def service(settings: DoorstepSettings) -> Iterator[Service]:
 
 @pytest.fixture
 async def bus(settings: DoorstepSettings, service: Service) -> AsyncIterator[Bus]:
-    nc = await nats.connect(settings.nats_url)  # type: ignore[no-untyped-call]
+    nc = await nats.connect(settings.nats_servers)  # type: ignore[no-untyped-call]
     try:
         yield Bus(nc, settings)
     finally:

@@ -59,7 +59,7 @@ async def eventually(attempt, tries: int = 50):  # type: ignore[no-untyped-def]
 
 async def connect_when_meta_leader(settings: DoorstepSettings) -> NatsBroker:
     for _ in range(100):
-        broker = NatsBroker(settings.nats_url.split(","))
+        broker = NatsBroker(settings.nats_servers)
         await broker.connect()
         try:
             await ensure_stream(broker, settings)

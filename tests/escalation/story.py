@@ -128,7 +128,7 @@ class Bus:
 
 @asynccontextmanager
 async def bus(settings: DoorstepSettings) -> AsyncIterator[Bus]:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     js = nc.jetstream()
     with contextlib.suppress(Exception):  # the service created it already
         await js.add_stream(stream_config(settings))
