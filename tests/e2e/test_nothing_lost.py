@@ -40,19 +40,30 @@ async def wait_history(url: str, settings, visit_id: str, count: int) -> list[di
     raise AssertionError(f"history never reached {count} events: {events}")
 
 
+def visits_and_records(make_cluster, settings, **visits_env: str):  # type: ignore[no-untyped-def]
+    """Visits (with a fault switched on) and records, started; records is the history to read."""
+    cluster = make_cluster(settings, names=("visits", "records"), start=False)
+    cluster["visits"].env.update(visits_env)
+    cluster.start()
+    return cluster["visits"], cluster["records"]
+
+
+async def request_visit(settings, visits: ServiceProcess) -> str:  # type: ignore[no-untyped-def]
+    staff = client_for(settings, visits.url, user="staff-0001", role="staff", schools=[URN])
+    async with staff:
+        created = await staff.post(f"/v1/schools/{URN}/visits", json=visit_request(["s1"]))
+    assert created.status_code == 201
+    visit_id: str = created.json()["visit_id"]
+    return visit_id
+
+
 async def test_killed_after_storing_before_publishing_publishes_once(make_settings,
                                                                     make_cluster) -> None:
     settings = make_settings()
-    cluster = make_cluster(settings, names=("visits", "records"), start=False)
-    visits, records = cluster["visits"], cluster["records"]
-    visits.env["DOORSTEP_RELAY_HOLD"] = "true"  # stored, but not yet published
-    cluster.start()
+    # stored, but not yet published
+    visits, records = visits_and_records(make_cluster, settings, DOORSTEP_RELAY_HOLD="true")
     async with EventTap(settings) as tap:
-        staff = client_for(settings, visits.url, user="staff-0001", role="staff", schools=[URN])
-        async with staff:
-            created = await staff.post(f"/v1/schools/{URN}/visits", json=visit_request(["s1"]))
-        assert created.status_code == 201
-        visit_id = created.json()["visit_id"]
+        visit_id = await request_visit(settings, visits)
         await asyncio.sleep(1.0)
         assert tap.of_type("VisitRequested") == [], "held relay must not have published"
 
@@ -68,16 +79,9 @@ async def test_killed_after_storing_before_publishing_publishes_once(make_settin
 async def test_killed_after_publishing_before_saving_position_publishes_once(make_settings,
                                                                             make_cluster) -> None:
     settings = make_settings()
-    cluster = make_cluster(settings, names=("visits", "records"), start=False)
-    visits, records = cluster["visits"], cluster["records"]
-    visits.env["DOORSTEP_FAULT"] = "exit-after-publish"
-    cluster.start()
+    visits, records = visits_and_records(make_cluster, settings, DOORSTEP_FAULT="exit-after-publish")
     async with EventTap(settings) as tap:
-        staff = client_for(settings, visits.url, user="staff-0001", role="staff", schools=[URN])
-        async with staff:
-            created = await staff.post(f"/v1/schools/{URN}/visits", json=visit_request(["s1"]))
-        assert created.status_code == 201
-        visit_id = created.json()["visit_id"]
+        visit_id = await request_visit(settings, visits)
         assert visits.process is not None
         assert visits.process.wait(timeout=10) == 137  # died after publishing, position unsaved
 
