@@ -1,0 +1,165 @@
+"""Benchmark: visit commands end to end (HTTP accepted -> stored -> NATS -> audit trail).
+
+Run: `python -m tests.benchmarks.e2e_throughput [--visits 200] [--check-ins 2000] [--in-flight 32]`
+(add `--database-url postgresql://...` or set BENCH_DATABASE_URL for the PostgreSQL run; `--stores
+sqlite,postgres` runs both). It starts the wheel's nats-server and the four services, measures raw
+JetStream acked publishes (256 in flight) on the same server first, puts `--visits` visits on site,
+then fires the check-ins over HTTP and waits until the records trail holds every accepted one. It
+prints, per store: raw rate, check-ins accepted per second, check-ins in the trail per second,
+HTTP p50/p99 latency, the ratio to raw JetStream, and the targets beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import nats
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from services.records import tables
+from shared.launcher import Cluster, service_env
+from shared.natsserver import start_nats_server
+from shared.settings import DoorstepSettings
+from tests.benchmarks.visits_on_site import VisitsOnSite
+
+TARGET_RATIO, TARGET_PG_RATE, TARGET_P99_MS = 0.25, 1000.0, 50.0
+
+
+async def raw_jetstream_rate(url: str, messages: int = 20_000, in_flight: int = 256) -> float:
+    """Acked JetStream publishes per second with `in_flight` outstanding, on a stream of its own."""
+    nc = await nats.connect(url)
+    js = nc.jetstream(publish_async_max_pending=in_flight)
+    stream = f"RAW_{uuid4().hex[:8]}"
+    await js.add_stream(name=stream, subjects=[f"{stream.lower()}.>"])
+    body = b"x" * 600  # about the size of a CheckedIn CloudEvent
+    began = time.perf_counter()
+    pending = [await js.publish_async(f"{stream.lower()}.m", body) for _ in range(messages)]
+    await asyncio.gather(*pending)
+    elapsed = time.perf_counter() - began
+    await js.delete_stream(stream)
+    await nc.drain()
+    return messages / elapsed
+
+
+def trail_count(settings: DoorstepSettings, event_type: str) -> int:
+    engine = tables.trail_engine(settings)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(tables.entries).where(
+                tables.entries.c.event_type == event_type)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def check_ins(site: VisitsOnSite, total: int, in_flight: int
+                    ) -> tuple[list[float], Counter[int], float]:
+    """Fire `total` check-ins round-robin over the visits, `in_flight` at a time."""
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for n in range(total):
+        queue.put_nowait(site.visit_ids[n % len(site.visit_ids)])
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            visit_id = queue.get_nowait()
+            began = time.perf_counter()
+            try:
+                response = await client.post(f"{site.base(visit_id)}/check-ins", json={})
+                statuses[response.status_code] += 1
+            except httpx.TransportError:
+                statuses[0] += 1  # the connection broke: counted, never retried
+            latencies.append(time.perf_counter() - began)
+
+    began = time.perf_counter()
+    async with site.staff_client(limits=httpx.Limits(max_connections=in_flight)) as client:
+        await asyncio.gather(*(worker(client) for _ in range(in_flight)))
+    return latencies, statuses, began
+
+
+async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    server = start_nats_server(folder / "nats")
+    tag = uuid4().hex[:8]
+    database_url = args.database_url if store == "postgres" else None
+    settings = DoorstepSettings(nats_url=server.url, stream_name=f"BENCH_{tag}",
+                                subject_root=f"bench{tag}", data_dir=folder / "data",
+                                schema_suffix=f"_bench{tag}", database_url=database_url)
+    env = {"DOORSTEP_NATS_URL": server.url, "DOORSTEP_STREAM_NAME": settings.stream_name,
+           "DOORSTEP_SUBJECT_ROOT": settings.subject_root, "DOORSTEP_DATA_DIR": str(settings.data_dir),
+           "DOORSTEP_SCHEMA_SUFFIX": settings.schema_suffix}
+    if database_url:
+        env["DOORSTEP_DATABASE_URL"] = database_url
+    cluster = Cluster.build(service_env(env), args.logs or folder / "logs")
+    try:
+        raw = await raw_jetstream_rate(server.url)
+        cluster.start()
+        site = VisitsOnSite(settings, {name: p.url for name, p in cluster.processes.items()})
+        await site.put_on_site(args.visits)
+        before = await asyncio.to_thread(trail_count, settings, "CheckedIn")
+        latencies, statuses, began = await check_ins(site, args.check_ins, args.in_flight)
+        accepted_at = time.perf_counter()
+        accepted = statuses.get(200, 0)
+        while await asyncio.to_thread(trail_count, settings, "CheckedIn") < before + accepted:
+            if time.perf_counter() - accepted_at > 300:
+                raise TimeoutError("the trail did not catch up within 300 s")
+            await asyncio.sleep(0.05)
+        in_trail_at = time.perf_counter()
+    finally:
+        cluster.stop()
+        server.stop()
+    latencies.sort()
+    return {
+        "store": store, "raw": raw, "statuses": dict(statuses),
+        "accepted_rate": accepted / (accepted_at - began),
+        "trail_rate": accepted / (in_trail_at - began),
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    ratio = result["trail_rate"] / result["raw"]
+    floor = f" and >= {TARGET_PG_RATE:.0f}/s" if result["store"] == "postgres" else ""
+    print(f"\n== {result['store']}  (HTTP statuses {result['statuses']}; 0 = connection broke)")
+    print(f"raw JetStream acked publish   {result['raw']:>9,.0f} msg/s")
+    print(f"check-ins accepted over HTTP  {result['accepted_rate']:>9,.0f} /s")
+    print(f"check-ins in the audit trail  {result['trail_rate']:>9,.0f} /s")
+    print(f"end to end / raw              {ratio:>9.3f}   (target >= {TARGET_RATIO}{floor})")
+    print(f"HTTP latency p50 / p99        {result['p50_ms']:>6.1f} / {result['p99_ms']:.1f} ms"
+          f"   (target p99 <= {TARGET_P99_MS:.0f} ms)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, default=200)
+    parser.add_argument("--check-ins", type=int, default=2000)
+    parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--logs", type=Path, default=None, help="keep the services' logs here")
+    parser.add_argument("--stores", default=None,
+                        help="comma-separated: sqlite,postgres (default: sqlite, and postgres "
+                             "when a database URL is given)")
+    args = parser.parse_args()
+    stores = (args.stores or ("sqlite,postgres" if args.database_url else "sqlite")).split(",")
+    if "postgres" in stores and not args.database_url:
+        parser.error("--stores postgres needs --database-url or BENCH_DATABASE_URL")
+    for store in stores:
+        with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder:
+            report(asyncio.run(run_store(store, args, Path(folder))))
+
+
+if __name__ == "__main__":
+    main()

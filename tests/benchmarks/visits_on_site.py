@@ -1,0 +1,72 @@
+"""Puts visits on site over HTTP, as a school would: request, assess, authorise, sign out, arrive."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from shared.auth import mint_token
+from shared.settings import DoorstepSettings
+from shared.testing.http import client_for
+from tests.visits.stories import URN, sign_out, visit_request
+
+STAFF = ["staff-0001", "staff-0002"]
+# Outside school hours the trust default needs a named responsible contact.
+AUTHORISE = {"decision": "authorise", "responsible_contact": "head-0001",
+             "out_of_hours_reason": "the only time the family can be seen"}
+
+
+class VisitsOnSite:
+    def __init__(self, settings: DoorstepSettings, urls: dict[str, str]) -> None:
+        self.settings = settings
+        self.urls = urls
+        self.visit_ids: list[str] = []
+
+    @staticmethod
+    def base(visit_id: str) -> str:
+        return f"/v1/schools/{URN}/visits/{visit_id}"
+
+    def staff_client(self, **options: Any) -> httpx.AsyncClient:
+        token = mint_token(self.settings, user="staff-0001", role="staff", schools=[URN])
+        return httpx.AsyncClient(base_url=self.urls["visits"], timeout=30.0,
+                                 headers={"Authorization": f"Bearer {token}"}, **options)
+
+    async def put_on_site(self, count: int, in_flight: int = 16) -> None:
+        staff = self.staff_client()
+        dsl = client_for(self.settings, self.urls["authorisation"], user="dsl-0001", role="dsl",
+                         schools=[URN])
+        gate = asyncio.Semaphore(in_flight)
+        async with staff, dsl:
+            async def one() -> None:
+                async with gate:
+                    self.visit_ids.append(await self._one(staff, dsl))
+
+            await asyncio.gather(*(one() for _ in range(count)))
+
+    async def _one(self, staff: httpx.AsyncClient, dsl: httpx.AsyncClient) -> str:
+        # a household of its own: a first visit needs only the initial checklist
+        household = f"hh-{uuid4().hex[:12]}"
+        created = await staff.post(f"/v1/schools/{URN}/visits",
+                                   json=visit_request(STAFF, household_id=household))
+        created.raise_for_status()
+        visit_id: str = created.json()["visit_id"]
+        base = self.base(visit_id)
+        await _until(lambda: dsl.get(f"{base}/authorisation"), lambda r: r.status_code == 200)
+        (await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4})
+         ).raise_for_status()
+        (await dsl.post(f"{base}/decision", json=AUTHORISE)).raise_for_status()
+        await _until(lambda: staff.get(base), lambda r: r.json().get("status") == "authorised")
+        (await staff.post(f"{base}/departure", json=sign_out(STAFF))).raise_for_status()
+        (await staff.post(f"{base}/arrival", json={"dynamic_risk_ok": True})).raise_for_status()
+        return visit_id
+
+
+async def _until(call: Any, ok: Any, tries: int = 600) -> None:
+    for _ in range(tries):
+        if ok(await call()):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("a visit did not move on in time")
