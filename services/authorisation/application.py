@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
 
 from services.authorisation import assessments as scoring
 from services.authorisation.assess import assess, review_date
@@ -24,6 +23,7 @@ from services.authorisation.schemas import (
     StaffMemberIn,
 )
 from services.authorisation.school import SchoolPolicy, StaffRegister
+from shared.commands import serialised
 from shared.contracts import Actor, Role
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.records import IncidentReported
@@ -44,6 +44,7 @@ class AuthorisationApp(Application[UUID]):
         self.default_pack = default_pack
 
     # -- what the bus tells us ---------------------------------------------------------------
+    @serialised(by="requested.school_urn")
     def record_request(self, requested: VisitRequested) -> bool:
         """Keep what was asked for. True if it changed anything (redelivery changes nothing)."""
         assert requested.visit_id is not None
@@ -62,6 +63,7 @@ class AuthorisationApp(Application[UUID]):
         self.save(case)
         return True
 
+    @serialised(by="arrived.school_urn")
     def record_arrival(self, arrived: Arrived) -> bool:
         """A visit made: the household's next visit is a later one (needs a full assessment)."""
         case = self._known_case(arrived.visit_id)
@@ -75,6 +77,7 @@ class AuthorisationApp(Application[UUID]):
         self.save(household)
         return True
 
+    @serialised(by="incident.school_urn")
     def record_incident(self, incident: IncidentReported) -> bool:
         """An incident at a household overtakes its full assessment (West Norfolk App. 4, l.226)."""
         case = self._known_case(incident.visit_id)
@@ -130,6 +133,7 @@ class AuthorisationApp(Application[UUID]):
         return found
 
     # -- commands --------------------------------------------------------------------------------
+    @serialised(by="school_urn")
     def record_assessment(self, visit_id: UUID, school_urn: str, body: AssessmentIn, actor: Actor,
                           request_id: UUID) -> RiskAssessment:
         case = self.visit(visit_id, school_urn)
@@ -155,6 +159,7 @@ class AuthorisationApp(Application[UUID]):
         self._save(assessment, household, case)
         return assessment
 
+    @serialised(by="school_urn")
     def sign_off(self, assessment_id: UUID, school_urn: str, actor: Actor, request_id: UUID
                  ) -> RiskAssessment:
         assessment = self.assessment(assessment_id, school_urn)
@@ -166,6 +171,7 @@ class AuthorisationApp(Application[UUID]):
         self._save(assessment, household)
         return assessment
 
+    @serialised(by="school_urn")
     def review(self, assessment_id: UUID, school_urn: str, body: ReviewIn, actor: Actor,
                request_id: UUID) -> RiskAssessment:
         assessment = self.assessment(assessment_id, school_urn)
@@ -183,6 +189,7 @@ class AuthorisationApp(Application[UUID]):
         self._save(assessment, household)
         return assessment
 
+    @serialised(by="school_urn")
     def decide(self, visit_id: UUID, school_urn: str, body: DecisionIn, actor: Actor,
                request_id: UUID) -> VisitCase:
         case = self.visit(visit_id, school_urn)
@@ -230,6 +237,7 @@ class AuthorisationApp(Application[UUID]):
             out_of_hours_reason=body.out_of_hours_reason, drivers=list(body.drivers),
             doorstep_only=body.doorstep_only, documents=documents)
 
+    @serialised(by="school_urn")
     def record_staff_member(self, school_urn: str, staff_id: str, body: StaffMemberIn,
                             actor: Actor, trust_id: str) -> StaffRegister:
         meta = _school_meta(trust_id, school_urn, actor)
@@ -240,6 +248,7 @@ class AuthorisationApp(Application[UUID]):
         self._save(register)
         return register
 
+    @serialised(by="school_urn")
     def assign_pack(self, school_urn: str, body: AssignmentIn, actor: Actor, trust_id: str
                     ) -> PolicyPack:
         """Check the pack and overrides whole; store the assignment only if they apply cleanly."""
@@ -286,11 +295,8 @@ class AuthorisationApp(Application[UUID]):
                             causation_id=request_id)
 
     def _save(self, *aggregates: Any) -> None:
-        try:
-            self.save(*aggregates)
-        except IntegrityError:
-            raise Conflict("this changed while your request was handled: "
-                           "read it again and retry") from None
+        """A store conflict propagates: the command is run again from a fresh load."""
+        self.save(*aggregates)
 
 
 def _school_meta(trust_id: str, school_urn: str, actor: Actor) -> Meta:

@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
 from services.escalation.domain.ladder import TOP_LEVEL, Contact, contacts_for, level_reason
 from services.escalation.visitfacts import apply_visit_event
+from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent
 from shared.errors import NotFound
 from shared.meta import Meta
@@ -121,6 +122,7 @@ class EscalationApplication(Application[UUID]):
                 changed = [aggregate, *self._deliveries(aggregate, now, meta)]
         return changed
 
+    @serialised(by="delivery_id")
     def record_attempt(self, delivery_id: UUID, attempt: int, delivered: bool,
                        detail: str) -> None:
         delivery = self._get(delivery_id, Delivery)
@@ -183,6 +185,7 @@ class EscalationApplication(Application[UUID]):
 
     # --- people ---
 
+    @serialised(by="escalation_id")
     def acknowledge(self, escalation_id: UUID, school_urn: str, actor: Actor,
                     causation_id: UUID) -> Escalation:
         escalation = self.escalation(escalation_id, school_urn)
@@ -191,6 +194,7 @@ class EscalationApplication(Application[UUID]):
             self.save(escalation)
         return escalation
 
+    @serialised(by="escalation_id")
     def resolve(self, escalation_id: UUID, school_urn: str, actor: Actor, outcome: str,
                 note: str, causation_id: UUID) -> Escalation:
         escalation = self.escalation(escalation_id, school_urn)
@@ -204,6 +208,7 @@ class EscalationApplication(Application[UUID]):
         self.save(*changed)
         return escalation
 
+    @serialised(by="escalation_id")
     def no_contact(self, escalation_id: UUID, school_urn: str, actor: Actor,
                    causation_id: UUID) -> Escalation:
         escalation = self.escalation(escalation_id, school_urn)
@@ -215,6 +220,7 @@ class EscalationApplication(Application[UUID]):
             self.save(escalation, *self._deliveries(escalation, now, meta))
         return escalation
 
+    @serialised(by="school_urn")
     def set_directory(self, school_urn: str, contacts: list[Contact], meta: Meta) -> None:
         directory = (self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
                      or ContactDirectory(school_urn, meta))

@@ -26,6 +26,7 @@ from services.records.domain import (
 from services.records.settings import RecordsSettings
 from services.records.trail import Appended, Selection, Trail
 from services.records.workday import share_by
+from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.base import TRUST_WIDE_URN
 from shared.errors import NotFound
@@ -84,6 +85,7 @@ class RecordsApplication(Application[UUID]):
                             id=record_id("incident", key))
         return self._save_once(incident)
 
+    @serialised(by="incident_id")
     def share_incident(self, incident_id: UUID, school_urn: str, headteacher: str,
                        meta: Meta) -> Incident:
         incident = self._get(Incident, incident_id, school_urn)
@@ -96,13 +98,19 @@ class RecordsApplication(Application[UUID]):
         now = self.clock()
         raised = []
         for incident_id in projections.incidents_due(self.trail.engine, timestamp(now)):
-            incident = self._get(Incident, UUID(incident_id), None)
-            meta = command_meta(trust_id=incident.trust_id, school_urn=incident.school_urn,
-                                actor=SYSTEM, correlation_id=incident.id, causation_id=None)
-            if incident.check_overdue(now, with_visit(meta, incident.visit_id)):
-                self.save(incident)
-                raised.append(incident.id)
+            if self._mark_overdue(UUID(incident_id), now):
+                raised.append(UUID(incident_id))
         return raised
+
+    @serialised(by="incident_id")
+    def _mark_overdue(self, incident_id: UUID, now: datetime) -> bool:
+        incident = self._get(Incident, incident_id, None)
+        meta = command_meta(trust_id=incident.trust_id, school_urn=incident.school_urn,
+                            actor=SYSTEM, correlation_id=incident.id, causation_id=None)
+        if incident.check_overdue(now, with_visit(meta, incident.visit_id)):
+            self.save(incident)
+            return True
+        return False
 
     def raise_concern(self, visit_id: UUID | None, concern: dict[str, Any], meta: Meta,
                       key: str) -> SafeguardingConcern:
@@ -110,6 +118,7 @@ class RecordsApplication(Application[UUID]):
                                      id=record_id("concern", key))
         return self._save_once(raised)
 
+    @serialised(by="concern_id")
     def receive_concern(self, concern_id: UUID, school_urn: str, dsl: str, meta: Meta
                         ) -> SafeguardingConcern:
         concern = self._get(SafeguardingConcern, concern_id, school_urn)

@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 
 from services.visits.domain import Visit
 from services.visits.rules import SignOutFacts
+from shared.commands import serialised
 from shared.contracts import Actor
 from shared.errors import NotFound
 from shared.meta import Meta, command_meta
@@ -42,6 +43,7 @@ class VisitsApplication(Application[UUID]):
             raise NotFound(f"no visit {visit_id} at school {school_urn}")
         return visit
 
+    @serialised(by="visit_id")
     def record_decision(self, visit_id: UUID, school_urn: str, decision_id: str, authorised: bool,
                         conditions: dict[str, Any] | None, broken_rules: list[dict[str, Any]],
                         meta: Meta) -> None:
@@ -49,6 +51,7 @@ class VisitsApplication(Application[UUID]):
         visit.record_decision(decision_id, authorised, conditions, broken_rules, meta)
         self.save(visit)
 
+    @serialised(by="visit_id")
     def depart(self, visit_id: UUID, school_urn: str, sign_out: dict[str, Any], actor: Actor,
                causation_id: UUID) -> Visit:
         visit = self.visit(visit_id, school_urn)
@@ -64,6 +67,7 @@ class VisitsApplication(Application[UUID]):
         self.save(visit)
         return visit
 
+    @serialised(by="visit_id")
     def act(self, visit_id: UUID, school_urn: str, actor: Actor, causation_id: UUID,
             step: Callable[[Visit, Meta], None]) -> Visit:
         """Load, apply one domain step, save: the shape of every simple command."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from shared.launcher import SERVICES, Cluster, service_env
+from shared.launcher import SERVICES, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
 from shared.natsserver import start_nats_server
-from shared.serve import DEFAULT_PORTS
+from shared.serve import service_ports
 
 
 def register(commands: Any) -> None:
@@ -19,6 +20,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("var"),
                         help="where the stores, JetStream and logs live (default ./var)")
     parser.add_argument("--nats-port", type=int, default=4333)
+    parser.add_argument("--base-port", type=int, default=8000,
+                        help="services listen on base+1 (visits) to base+4 (records)")
     parser.set_defaults(run=run)
 
 
@@ -27,10 +30,25 @@ def run(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    nats = start_nats_server(data_dir / "nats", port=args.nats_port, log_file=logs / "nats.log")
+    ports = service_ports(args.base_port)
+    try:
+        with only_one_up(data_dir):
+            taken = ports_taken({"nats-server": args.nats_port, **ports})
+            if taken:
+                print("cannot start: " + "; ".join(taken) + ". Stop what holds them, or choose "
+                      "other ports with --base-port and --nats-port.", file=sys.stderr)
+                return 1
+            return _run(data_dir, logs, args.nats_port, ports)
+    except AlreadyUp as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _run(data_dir: Path, logs: Path, nats_port: int, ports: dict[str, int]) -> int:
+    nats = start_nats_server(data_dir / "nats", port=nats_port, log_file=logs / "nats.log")
     print(f"nats-server   {nats.url}  (JetStream in {data_dir / 'nats'})")
     env = service_env({"DOORSTEP_NATS_URL": nats.url, "DOORSTEP_DATA_DIR": str(data_dir)})
-    cluster = Cluster.build(env, logs, ports=DEFAULT_PORTS, names=SERVICES)
+    cluster = Cluster.build(env, logs, ports=ports, names=SERVICES)
     try:
         cluster.start()
         for name, process in cluster.processes.items():

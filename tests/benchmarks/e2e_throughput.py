@@ -33,7 +33,7 @@ from services.records import tables
 from shared.launcher import Cluster, service_env
 from shared.natsserver import start_nats_server
 from shared.settings import DoorstepSettings
-from tests.benchmarks.visits_on_site import VisitsOnSite
+from tests.visits.on_site import VisitsOnSite
 
 TARGET_RATIO, TARGET_PG_RATE, TARGET_P99_MS = 0.25, 1000.0, 50.0
 
