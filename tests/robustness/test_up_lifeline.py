@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e]
 
 def _free_base() -> int:
     for _ in range(50):
-        base = random.randrange(20000, 60000, 10)  # noqa: S311
+        base = random.randrange(20000, 60000, 10)
         if not ports_taken(service_ports(base)):
             return base
     raise RuntimeError("no free block of ports")
@@ -73,7 +73,8 @@ def test_sigkill_of_up_leaves_nothing_running_and_a_second_up_says_so(tmp_path: 
         second = _up(tmp_path / "var", base, nats_port)
         out, _ = second.communicate(timeout=60)
         assert second.returncode == 1
-        assert "already running" in out and str(launcher.pid) in out, out
+        assert "already running" in out, out
+        assert str(launcher.pid) in out, out
 
         launcher.send_signal(signal.SIGKILL)
         launcher.wait(10)
