@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from shared.bodies import CheckedBodies
 from shared.errors import Conflict, DoorstepError, Forbidden, Invalid, NotFound, RulesBroken
 
+MAX_PROBLEMS = 20
+EXCERPT = 80
 STATUS = {NotFound: 404, Conflict: 409, RulesBroken: 409, Forbidden: 403, Invalid: 422}
 
 
@@ -22,7 +27,28 @@ def install_error_handlers(app: FastAPI) -> None:
             body["details"] = error.details
         return JSONResponse(body, status_code=status)
 
+    async def on_invalid_request(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        problems = list(error.errors())
+        shown = [_problem(problem) for problem in problems[:MAX_PROBLEMS]]
+        body: dict[str, Any] = {"detail": shown, "error": "invalid"}
+        if len(problems) > MAX_PROBLEMS:
+            body["more"] = f"{len(problems) - MAX_PROBLEMS} more problems not shown"
+        return JSONResponse(body, status_code=422)
+
     app.add_exception_handler(DoorstepError, on_doorstep_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_middleware(CheckedBodies)
+
+
+def _problem(problem: dict[str, Any]) -> dict[str, Any]:
+    """One validation problem, echoing at most a short excerpt of what was sent."""
+    shown = {"loc": list(problem.get("loc", ()))[:10], "msg": str(problem.get("msg", ""))[:300],
+             "type": problem.get("type", "")}
+    if "input" in problem:
+        text = json.dumps(problem["input"], default=str)
+        shown["input"] = text if len(text) <= EXCERPT else text[:EXCERPT] + "..."
+    return shown
 
 
 def request_id(request: Request) -> UUID:

@@ -1,0 +1,146 @@
+"""The request body, checked before any route sees it: bounded, UTF-8, JSON, finite, shallow.
+
+Every service takes JSON and nothing else. A body that is too big is refused as it arrives (413),
+before it is held in memory; one that is not UTF-8, not JSON, has NaN or Infinity (which JSON
+does not allow, and which no store or consumer can take) or nests deeper than any Doorstep
+document does, is refused with a message that says what to fix. Routes then see only bodies
+they can validate.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 32
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class BodyRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class CheckedBodies:
+    """ASGI middleware: reads the body once (bounded), checks it, then replays it to the app."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._read(scope, receive)
+            check_json(body, _content_type(scope))
+        except BodyRefused as refused:
+            response = JSONResponse({"detail": refused.message, "error": refused.code},
+                                    status_code=refused.status)
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise _too_big(self.max_bytes)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BodyRefused(400, "incomplete_body", "the connection closed mid-body")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _too_big(self.max_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def check_json(body: bytes, content_type: str) -> None:
+    if not body:
+        return
+    media = content_type.split(";")[0].strip().lower()
+    if media not in {"application/json", ""} and not media.endswith("+json"):
+        raise BodyRefused(415, "unsupported_media_type",
+                          f"send the body as JSON with 'Content-Type: application/json' "
+                          f"(got {content_type[:60]!r})")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BodyRefused(400, "bad_encoding", f"the body is not valid UTF-8: byte "
+                          f"{error.start} (0x{body[error.start]:02x}) cannot start or continue "
+                          "a character; send JSON encoded as UTF-8") from None
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        raise BodyRefused(422, "too_deep", f"the JSON nests {depth} levels deep; Doorstep's "
+                          f"documents nest at most {MAX_DEPTH}")
+    try:
+        json.loads(text, parse_constant=_no_constant)
+    except BodyRefused:
+        raise
+    except json.JSONDecodeError as error:
+        raise BodyRefused(400, "bad_json", f"the body is not valid JSON: {error.msg} at line "
+                          f"{error.lineno} column {error.colno}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise BodyRefused(422, "not_a_number", f"{name} is not a number JSON allows: send a finite "
+                      "number, or leave the field out")
+
+
+def _depth(text: str) -> int:
+    """How deeply arrays and objects nest, outside strings: one pass, no recursion."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _too_big(limit: int) -> BodyRefused:
+    return BodyRefused(413, "too_large", f"the body is larger than {limit // 1024} KiB, the most "
+                       "any Doorstep request needs: send less")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _content_type(scope: Scope) -> str:
+    return _header(scope, b"content-type") or ""
