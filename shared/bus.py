@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
 from typing import Any
 
-from faststream.middlewares import AckPolicy
-from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats import NatsBroker
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from shared.consumers import Consumer, Handler, Subscription
 from shared.contracts import IntegrationEvent
-from shared.envelope import EnvelopeError, from_wire, to_wire
+from shared.envelope import to_wire
+from shared.ordered import Refuse, RetryPolicy
 from shared.settings import DoorstepSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[IntegrationEvent], Awaitable[None]]
-RecordRefusal = Callable[[str, int, str, str, dict[str, str], bytes], None]
-
-
-class Refuse(Exception):
-    """Raised by a handler for a message that can never be processed: it is recorded and refused."""
+__all__ = ["Consumer", "EventPublisher", "Handler", "Refuse", "RetryPolicy", "Subscription",
+           "ensure_stream"]
 
 
 def stream_config(settings: DoorstepSettings) -> StreamConfig:
@@ -83,66 +77,3 @@ class EventPublisher:
         ack: Awaitable[object] = await self._js.publish_async(
             wire.subject, wire.body, headers=wire.headers, stream=self.settings.stream_name)
         return ack
-
-
-@dataclass
-class Subscription:
-    """A durable consumer: which events it takes (by type) and what to do with each."""
-
-    durable: str
-    subject_filter: str  # relative to the root, e.g. "events.*.*.authorisation.*"
-    handlers: Mapping[type[IntegrationEvent], Handler]
-    max_ack_pending: int = 1  # in order, one at a time: redelivery cannot reorder
-    max_deliveries: int = 10
-    ack_wait_seconds: float = 30.0
-    batch_size: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def register(broker: NatsBroker, settings: DoorstepSettings, subscription: Subscription,
-             record_refusal: RecordRefusal) -> None:
-    """Attach one durable pull consumer to the broker (before it starts)."""
-    stream = settings.stream_name
-
-    async def on_message(msg: NatsMessage) -> None:
-        raw = msg.raw_message
-        metadata = raw.metadata
-        sequence = metadata.sequence.stream
-        headers = dict(raw.headers or {})
-        try:
-            event = from_wire(headers, raw.data)
-            handler = subscription.handlers.get(type(event))
-            if handler is not None:
-                await handler(event)
-        except (EnvelopeError, Refuse) as error:
-            await asyncio.to_thread(record_refusal, stream, sequence, raw.subject, str(error),
-                                    headers, raw.data)
-            log.warning("refused message %s on %s: %s", sequence, raw.subject, error)
-            await msg.reject()
-            return
-        except Exception as error:
-            if metadata.num_delivered >= subscription.max_deliveries:
-                reason = f"failed {metadata.num_delivered} times: {error!r}"
-                await asyncio.to_thread(record_refusal, stream, sequence, raw.subject, reason,
-                                        headers, raw.data)
-                log.error("gave up on message %s on %s: %s", sequence, raw.subject, reason)
-                await msg.reject()
-                return
-            log.warning("will retry message %s on %s: %r", sequence, raw.subject, error)
-            await msg.nack(delay=min(30.0, 0.5 * 2 ** metadata.num_delivered))
-            return
-        await msg.ack()
-
-    broker.subscriber(
-        f"{settings.subject_root}.{subscription.subject_filter}",
-        stream=JStream(stream, declare=False),
-        durable=f"{settings.subject_root}-{subscription.durable}",
-        pull_sub=PullSub(batch_size=subscription.batch_size, timeout=1.0),
-        config=ConsumerConfig(
-            max_ack_pending=subscription.max_ack_pending,
-            ack_wait=subscription.ack_wait_seconds,
-            deliver_policy=DeliverPolicy.ALL,
-            **subscription.extra,
-        ),
-        ack_policy=AckPolicy.MANUAL,
-    )(on_message)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker
 
 from shared.auth import CurrentPrincipal, require_role
-from shared.bus import EventPublisher, Subscription, ensure_stream, register
+from shared.bus import Consumer, EventPublisher, Subscription, ensure_stream
 from shared.contracts import Role
 from shared.http import install_error_handlers
 from shared.outbox import OutboxRelay, Translate
@@ -41,6 +41,7 @@ class Runtime:
     publisher: EventPublisher | None = None
     relay: OutboxRelay | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    consumers: list[Consumer] = field(default_factory=list)
     loop: asyncio.AbstractEventLoop | None = None
 
     def nudge_relay(self) -> None:
@@ -62,10 +63,12 @@ async def start(runtime: Runtime) -> None:
     runtime.loop = asyncio.get_running_loop()
     broker = NatsBroker(settings.nats_servers, name=f"doorstep-{runtime.name}",
                         max_reconnect_attempts=-1, connect_timeout=5)
-    for subscription in runtime.subscriptions:
-        register(broker, settings, subscription, runtime.refuse)
     await broker.connect()
     await ensure_stream(broker, settings)
+    for subscription in runtime.subscriptions:
+        consumer = Consumer(settings, subscription, runtime.refuse)
+        await consumer.start(broker.connection)
+        runtime.consumers.append(consumer)
     await broker.start()
     runtime.broker = broker
     runtime.publisher = EventPublisher(broker, settings, source=f"/doorstep/{runtime.name}")
@@ -90,6 +93,8 @@ async def stop(runtime: Runtime) -> None:
     for task in runtime.tasks:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    for consumer in runtime.consumers:
+        await consumer.close()
     if runtime.broker is not None:
         await runtime.broker.stop()
     runtime.app.close()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.authorisation.assessments import Kind
 from shared.contracts import Role
-from shared.contracts.base import StaffId
+from shared.contracts.base import Distinct, StaffId
 
 Level = Literal["low", "medium", "high"]
 Score = Field(ge=1, le=5)
@@ -121,12 +121,13 @@ class DecisionIn(Body):
 
     decision: Literal["authorise", "decline"]
     reason: str | None = Field(None, max_length=2000)
-    staff_ids: list[StaffId] | None = Field(
+    staff_ids: Annotated[list[StaffId], Distinct] | None = Field(
         None, min_length=1, description="the staff this decision covers; default: as requested")
     lone_visit_approved: bool = Field(False, description="explicit approval of a lone visit")
     responsible_contact: StaffId | None = Field(None, description="named for out-of-hours visits")
     out_of_hours_reason: str | None = Field(None, max_length=2000)
-    drivers: list[StaffId] = Field(default_factory=list, description="staff who will drive")
+    drivers: Annotated[list[StaffId], Distinct] = Field(default_factory=list,
+                                                         description="staff who will drive")
     doorstep_only: bool = False
 
 
@@ -139,7 +140,7 @@ class DocumentsIn(Body):
 
 
 class StaffMemberIn(Body):
-    roles: list[Role] = Field(min_length=1)
+    roles: Annotated[list[Role], Distinct] = Field(min_length=1)
     documents: DocumentsIn = Field(default_factory=DocumentsIn)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from nats.aio.msg import Msg
+
 from services.escalation.application import EscalationApplication
 from shared.bus import Handler, Refuse, Subscription
 from shared.contracts import Actor, IntegrationEvent, Role
@@ -20,16 +22,22 @@ from shared.contracts.visits import (
     VisitCancelled,
 )
 from shared.meta import reaction_meta
+from shared.ordered import by_trust
 
 ACTOR = Actor(id="escalation", role=Role.SYSTEM)
 VISIT_EVENTS = (Departed, Arrived, CheckedIn, NoOneHome, LeftProperty, Returned, VisitCancelled,
                 DuressRaised)
 
 
+def by_visit(message: Msg) -> str:
+    """Each visit's messages in order; different visits, even of one trust, in parallel."""
+    return f"{by_trust(message)}/{(message.headers or {}).get('ce-subject', '')}"
+
+
 def subscriptions(app: EscalationApplication, *, max_ack_pending: int,
                   on_change: Callable[[], None]) -> list[Subscription]:
-    """Order within a visit is not relied on (the Watch tolerates late and repeated messages),
-    so more than one message may be in flight for throughput."""
+    """In order per visit, many visits in flight at once for throughput. Replicas share these
+    consumers, so a restart does not rewind them: the Watch tolerates late and repeated messages."""
 
     async def on_visit_event(event: IntegrationEvent) -> None:
         if event.visit_id is None:
@@ -42,8 +50,11 @@ def subscriptions(app: EscalationApplication, *, max_ack_pending: int,
         kind: on_visit_event for kind in VISIT_EVENTS}
     return [
         Subscription(durable="escalation-visits", subject_filter="events.*.*.visit.*",
-                     handlers=visit_handlers, max_ack_pending=max_ack_pending),
+                     handlers=visit_handlers, key_of=by_visit, rewind_on_start=False,
+                     max_ack_pending=max_ack_pending),
         Subscription(durable="escalation-authorisations",
                      subject_filter="events.*.*.authorisation.*",
-                     handlers={VisitAuthorised: on_visit_event}, max_ack_pending=max_ack_pending),
+                     handlers={VisitAuthorised: on_visit_event}, key_of=by_visit,
+                     rewind_on_start=False,
+                     max_ack_pending=max_ack_pending),
     ]

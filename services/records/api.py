@@ -17,7 +17,9 @@ from services.records.export import chronology_html
 from services.records.trail import Selection
 from shared.auth import CurrentPrincipal, Principal, require_role
 from shared.contracts import Role
+from shared.contracts.base import Distinct
 from shared.contracts.records import FollowUpAction
+from shared.contracts.visits import Reference
 from shared.errors import Invalid
 from shared.http import request_id
 from shared.meta import Meta, command_meta
@@ -58,14 +60,14 @@ class Sharing(Body):
 
 class Concern(Body):
     visit_id: UUID | None = None
-    pupil_ids: list[str] = Field(default_factory=list)
+    pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
     description: str = Field(min_length=3, max_length=10_000)
     immediate_risk: bool = False
 
 
 class WriteUpBody(Body):
     summary: str = Field(min_length=3, max_length=20_000)
-    actions: list[FollowUpAction] = Field(default_factory=list)
+    actions: list[FollowUpAction] = Field(default_factory=list, max_length=100)
 
 
 def moment(value: datetime | None) -> str | None:

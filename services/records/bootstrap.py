@@ -59,7 +59,7 @@ async def raise_overdue_reports(runtime: Runtime) -> None:
 def build_runtime(settings: DoorstepSettings) -> Runtime:
     app = build_application(settings)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
-                   subscriptions=subscriptions(app),
+                   subscriptions=subscriptions(app, settings.stream_name),
                    background=(anchor_checkpoints, raise_overdue_reports))
 
 

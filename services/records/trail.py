@@ -26,6 +26,7 @@ from services.records.chain import (
     verify_chain,
 )
 from services.records.entries import Cipher, Draft, draft
+from services.records.unread import UnreadMessage, draft_unread
 from shared.contracts import IntegrationEvent
 
 ENVELOPE = ("event_id", "schema_version", "occurred_at", "trust_id", "school_urn", "visit_id",
@@ -68,7 +69,13 @@ class Trail:
         `also` runs inside the same transaction (projections), so the trail and what is derived
         from it never disagree.
         """
-        entry = draft(event, self.clock(), self.cipher)
+        return self.append_draft(draft(event, self.clock(), self.cipher), also)
+
+    def append_unread(self, message: UnreadMessage) -> Appended:
+        """An entry for a message that could not be interpreted: the trail stays total."""
+        return self.append_draft(draft_unread(message, self.clock(), self.cipher))
+
+    def append_draft(self, entry: Draft, also: Also | None = None) -> Appended:
         if self._sqlite_lock is None:
             return self._append(entry, also)
         with self._sqlite_lock:

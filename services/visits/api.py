@@ -13,6 +13,7 @@ from services.visits.application import VisitsApplication
 from services.visits.views import visit_view
 from shared.auth import CurrentPrincipal, Principal, require_role
 from shared.contracts import Role
+from shared.contracts.base import Distinct, StaffId, distinct
 from shared.contracts.visits import Phone, Reference, StaffOnVisit
 from shared.http import request_id
 from shared.meta import Meta, command_meta
@@ -31,7 +32,7 @@ class Body(BaseModel):
 
 class VisitRequest(Body):
     household_id: Reference
-    pupil_ids: list[Reference] = Field(default_factory=list)
+    pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
     purpose: str = Field(min_length=3, max_length=2000)
     reason_code: str | None = Field(
         None, pattern=r"^[a-z][a-z_]{1,39}$",
@@ -40,7 +41,7 @@ class VisitRequest(Body):
     planned_date: date
     planned_start: AwareDatetime
     planned_end: AwareDatetime
-    staff_ids: list[Annotated[str, Field(pattern=r"^[\w.@-]{1,64}$")]] = Field(min_length=1)
+    staff_ids: Annotated[list[StaffId], Distinct] = Field(min_length=1, max_length=20)
     announced: bool = True
 
     @model_validator(mode="after")
@@ -53,7 +54,7 @@ class VisitRequest(Body):
 
 
 class SignOut(Body):
-    staff: list[StaffOnVisit] = Field(min_length=1)
+    staff: list[StaffOnVisit] = Field(min_length=1, max_length=20)
     vehicle_registration: str | None = Field(None, max_length=12)
     address: str = Field(min_length=3, max_length=500)
     expecting_to_see: str = Field(min_length=1, max_length=500)
@@ -69,6 +70,7 @@ class SignOut(Body):
     def _consistent(self) -> SignOut:
         if not self.expected_arrival < self.expected_leave <= self.expected_return:
             raise ValueError("expected_arrival < expected_leave <= expected_return, please")
+        distinct([member.staff_id for member in self.staff])
         if self.buddy_id in {member.staff_id for member in self.staff}:
             raise ValueError("the buddy stays behind: they cannot be one of the visiting staff")
         if any(m.driving for m in self.staff) and not self.vehicle_registration:

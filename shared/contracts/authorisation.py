@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import Field
 
-from shared.contracts.base import Contract, IntegrationEvent, StaffId
+from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
 
 
 class RiskAssessed(IntegrationEvent):
@@ -35,12 +36,12 @@ class VisitConditions(Contract):
     """What the visits service enforces at sign-out."""
 
     min_staff: int = Field(1, ge=1)
-    staff_ids: list[StaffId] = Field(default_factory=list)
+    staff_ids: Annotated[list[StaffId], Distinct] = Field(default_factory=list)
     visit_date: date | None = None
     earliest_start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     latest_end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     drivers_need_valid_documents: bool = True
-    cleared_drivers: list[StaffId] = Field(
+    cleared_drivers: Annotated[list[StaffId], Distinct] = Field(
         default_factory=list, description="staff whose licence, MOT and insurance are valid on the day"
     )
     doorstep_only: bool = False

@@ -6,13 +6,51 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 SchoolUrn = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 # The school token of trust-wide events (e.g. AuditCheckpoint): no real URN is 000000.
 TRUST_WIDE_URN = "000000"
 TrustId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 StaffId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")]
+
+
+def distinct(values: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    twice = [value for value in values if value in seen or seen.add(value)]  # type: ignore[func-returns-value]
+    if twice:
+        raise ValueError("each may be listed once; listed more than once: "
+                         + ", ".join(str(value) for value in twice[:5]))
+    return values
+
+
+class _Distinct:
+    """Marks a list whose items must differ (a pupil or member of staff listed twice is a
+    mistake that consumers would otherwise have to guess about); documented as uniqueItems."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(distinct, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler
+                                     ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["uniqueItems"] = True
+        return json_schema
+
+
+Distinct = _Distinct()
 
 
 class Role(StrEnum):
@@ -45,6 +83,8 @@ class Contract(BaseModel):
 
 
 EVENT_TYPES: dict[str, type[IntegrationEvent]] = {}
+# Events of these aggregates always belong to one visit.
+ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 
 
 class IntegrationEvent(Contract):
@@ -68,6 +108,16 @@ class IntegrationEvent(Contract):
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("abstract", False):
             EVENT_TYPES[cls.__name__] = cls
+
+    @model_validator(mode="after")
+    def _this_version(self) -> IntegrationEvent:
+        """Older versions are upcast before validation; a newer one this code cannot read."""
+        if self.schema_version != type(self).version:
+            raise ValueError(f"{type(self).__name__} is at schema_version {type(self).version} "
+                             f"here, not {self.schema_version}")
+        if type(self).aggregate in ABOUT_A_VISIT and self.visit_id is None:
+            raise ValueError(f"{type(self).__name__} is about a visit: give its visit_id")
+        return self
 
     @classmethod
     def event_type(cls) -> str:

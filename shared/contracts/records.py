@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
-from shared.contracts.base import Contract, IntegrationEvent, StaffId
+from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
+from shared.contracts.visits import Reference
 
 
 class IncidentReported(IntegrationEvent):
@@ -48,7 +50,7 @@ class SafeguardingConcernRaised(IntegrationEvent):
     aggregate = "concern"
 
     concern_id: str
-    pupil_ids: list[str] = Field(default_factory=list)
+    pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
     description: str
     immediate_risk: bool = False
     police_must_be_called: bool = Field(False, description="true whenever immediate_risk is")

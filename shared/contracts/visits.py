@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from shared.contracts.base import Contract, IntegrationEvent, StaffId
+from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.:/-]+$")]
@@ -20,13 +20,13 @@ class VisitEvent(IntegrationEvent):
 
 class VisitRequested(VisitEvent):
     household_id: Reference
-    pupil_ids: list[Reference] = Field(default_factory=list)
+    pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
     purpose: str
     reason_code: str | None = None
     planned_date: date
     planned_start: datetime
     planned_end: datetime
-    staff_ids: list[StaffId]
+    staff_ids: Annotated[list[StaffId], Distinct] = Field(min_length=1, max_length=20)
     announced: bool = True
     requested_by: StaffId
 
@@ -40,7 +40,7 @@ class StaffOnVisit(Contract):
 class Departed(VisitEvent):
     """Signed out: the record a buddy needs if anything goes wrong."""
 
-    staff: list[StaffOnVisit]
+    staff: list[StaffOnVisit] = Field(min_length=1, max_length=20)
     vehicle_registration: str | None = None
     address: str
     expecting_to_see: str

@@ -1,0 +1,97 @@
+"""One trust's poison message neither stalls nor gaps the audit trail, least of all another trust's."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import nats
+import pytest
+
+from services.records.bootstrap import trail_cipher
+from services.records.tables import trail_engine
+from services.records.trail import Selection, Trail
+from shared.contracts import Actor, IntegrationEvent, Role
+from shared.contracts.records import SafeguardingConcernRaised
+from shared.envelope import to_wire
+from shared.settings import DoorstepSettings
+
+pytestmark = [pytest.mark.nats, pytest.mark.e2e]
+URN = "123456"
+
+
+def concern(trust: str, concern_id: str) -> SafeguardingConcernRaised:
+    return SafeguardingConcernRaised(
+        event_id=uuid4(), occurred_at=datetime.now(UTC), trust_id=trust, school_urn=URN,
+        actor=Actor(id="staff-0001", role=Role.STAFF), correlation_id=uuid4(),
+        concern_id=concern_id, description="bruising seen on the pupil's arm",
+        raised_by="staff-0001")
+
+
+class Bus:
+    def __init__(self, settings: DoorstepSettings) -> None:
+        self.settings = settings
+
+    async def __aenter__(self) -> Bus:
+        self.client = await nats.connect(self.settings.nats_servers)
+        self.js = self.client.jetstream()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.close()
+
+    async def publish(self, event: IntegrationEvent) -> None:
+        wire = to_wire(event, root=self.settings.subject_root, source="/doorstep/records")
+        await self.js.publish(wire.subject, wire.body, headers=wire.headers,
+                              stream=self.settings.stream_name)
+
+    async def publish_raw(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
+        await self.js.publish(f"{self.settings.subject_root}.{subject}", body, headers=headers,
+                              stream=self.settings.stream_name)
+
+
+async def until_in_trail(trail: Trail, trust: str, event_id: str, timeout: float = 30) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if await asyncio.to_thread(trail.entry, trust, event_id) is not None:
+            return time.monotonic() - start
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{event_id} never reached {trust}'s trail")
+
+
+async def test_poison_for_one_trust_is_recorded_and_delays_no_other(make_settings, make_cluster):
+    settings = make_settings()
+    make_cluster(settings, names=("records",))
+    trail = Trail(trail_engine(settings), trail_cipher(settings))
+    first = concern("t1", "concern-0001")
+    misplaced = concern("t2", "concern-0009")  # a t2 event put on t1's subjects
+    after = concern("t1", "concern-0002")
+    other = concern("t2", "concern-0003")
+    async with Bus(settings) as bus:
+        await bus.publish(first)
+        await until_in_trail(trail, "t1", str(first.event_id))
+        await bus.publish_raw(f"events.t1.{URN}.concern.Junk", b"\xff not json",
+                              {"ce-type": "uk.doorstep.Junk", "ce-id": "junk"})
+        wire = to_wire(misplaced, root=settings.subject_root, source="/doorstep/records")
+        await bus.publish_raw(f"events.t1.{URN}.concern.SafeguardingConcernRaised", wire.body,
+                              wire.headers)
+        await bus.publish(after)
+        await bus.publish(other)
+        assert await until_in_trail(trail, "t2", str(other.event_id)) < 1.0
+        await until_in_trail(trail, "t1", str(after.event_id))
+
+    entries = trail.history(Selection(trust_id="t1"))
+    kinds = [entry["type"] for entry in entries]
+    assert kinds == ["SafeguardingConcernRaised", "EventNotInterpreted", "EventNotInterpreted",
+                     "SafeguardingConcernRaised"]
+    junk, poison = entries[1]["payload"], entries[2]["payload"]
+    assert "unreadable CloudEvent" in junk["reason"]
+    assert junk["body_encoding"] == "base64"
+    assert "but the event belongs on" in poison["reason"]
+    assert poison["headers"]["ce-id"] == str(misplaced.event_id)
+    assert trail.entry("t2", str(misplaced.event_id)) is None
+    assert trail.verify("t1").intact
+    assert trail.verify("t2").intact
+    trail.engine.dispose()
