@@ -9,10 +9,34 @@ from uuid import UUID, uuid4
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from shared.bodies import CheckedBodies
 from shared.errors import Conflict, DoorstepError, Forbidden, Invalid, NotFound, RulesBroken
 
+
+class ErrorBody(BaseModel):
+    """Every 4xx: what went wrong, in words a person can act on, and a stable code."""
+
+    detail: str | list[dict[str, Any]]
+    error: str | None = None
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# The 4xx any route can give; listed in every OpenAPI document.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("the body is not valid JSON or not UTF-8"),
+    401: _error("no bearer token, or one that is expired or not valid"),
+    403: _error("the token's role may not do this; the message names the roles that may"),
+    404: _error("no such school, visit or record for this token"),
+    409: _error("the visit or record is not in a state that allows this, or a rule refuses it"),
+    413: _error("the body is larger than the limit"),
+    415: _error("the body is not sent as application/json"),
+    422: _error("the request does not match what this route takes; each problem is named"),
+}
 MAX_PROBLEMS = 20
 EXCERPT = 80
 STATUS = {NotFound: 404, Conflict: 409, RulesBroken: 409, Forbidden: 403, Invalid: 422}

@@ -17,7 +17,7 @@ from faststream.nats import NatsBroker
 from shared.auth import CurrentPrincipal, require_role
 from shared.bus import Consumer, EventPublisher, Subscription, ensure_stream
 from shared.contracts import Role
-from shared.http import install_error_handlers
+from shared.http import ERROR_RESPONSES, install_error_handlers
 from shared.outbox import OutboxRelay, Translate
 from shared.refusals import list_refusals, record_refusal
 from shared.settings import DoorstepSettings
@@ -127,7 +127,8 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
         finally:
             await stop(runtime)
 
-    api = FastAPI(title=f"Doorstep {name}", version="1.0.0", lifespan=lifespan)
+    api = FastAPI(title=f"Doorstep {name}", version="1.0.0", lifespan=lifespan,
+                  responses=ERROR_RESPONSES)
     api.state.settings = settings or DoorstepSettings()
     install_error_handlers(api)
 
