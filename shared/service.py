@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.application import Application
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker
 
-from shared.auth import CurrentPrincipal, require_role
+from shared.access import check_complete, enforce
+from shared.auth import CurrentPrincipal
 from shared.bus import Consumer, EventPublisher, Subscription, ensure_stream
-from shared.contracts import Role
 from shared.http import ERROR_RESPONSES, install_error_handlers
 from shared.outbox import OutboxRelay, Translate
 from shared.refusals import list_refusals, record_refusal
@@ -128,7 +128,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
             await stop(runtime)
 
     api = FastAPI(title=f"Doorstep {name}", version="1.0.0", lifespan=lifespan,
-                  responses=ERROR_RESPONSES)
+                  responses=ERROR_RESPONSES, dependencies=[Depends(enforce)])
     api.state.settings = settings or DoorstepSettings()
     install_error_handlers(api)
 
@@ -153,14 +153,20 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
     @api.get("/operations/refused-messages", tags=["operations"])
     def refused_messages(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
         """Messages this service refused (poison), with why: for trust IT to look into."""
-        require_role(principal, {Role.TRUST_IT, Role.AUDITOR}, "reading refused messages")
         return [{"id": str(r.id), "refused_at": r.created_on.isoformat(), "stream": r.stream,
                  "stream_sequence": r.stream_sequence, "subject": r.subject, "reason": r.reason}
-                for r in list_refusals(runtime_of(request).app)]
+                for r in list_refusals(runtime_of(request).app)
+                if _trust_of_subject(r.subject) == principal.trust_id]
 
     for router in routers:
         api.include_router(router)
+    check_complete(api)  # no route is open by omission
     return api
+
+
+def _trust_of_subject(subject: str) -> str:
+    parts = subject.split(".")  # <root>.events.<trust>.<school>.<aggregate>.<type>
+    return parts[2] if len(parts) > 2 else ""
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -35,6 +35,10 @@ def store_env(settings: DoorstepSettings, service: str) -> dict[str, str]:
             SQLITE_DBNAME=str(settings.data_dir / f"{settings.schema_for(service)}.sqlite"),
             SQLITE_LOCK_TIMEOUT="10",
         )
+    # Aggregates stay in memory (bounded, least recently used first out) and are fast-forwarded
+    # from the store on every get, so another replica's writes are still seen; without the cache
+    # every command replays and decrypts the aggregate's whole history.
+    env.update(AGGREGATE_CACHE_MAXSIZE="10000", AGGREGATE_CACHE_FASTFORWARD="y")
     key = cipher_key(settings)
     if key:
         env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=key)

@@ -24,7 +24,7 @@ from services.authorisation.schemas import (
 )
 from services.authorisation.school import SchoolPolicy, StaffRegister
 from shared.commands import serialised
-from shared.contracts import Actor, Role
+from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
@@ -32,6 +32,8 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
 from shared.meta import command_meta, reaction_meta
 
 SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
+# The rules that say who may decide at all (as opposed to whether the visit may go ahead).
+AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
 class AuthorisationApp(Application[UUID]):
@@ -92,6 +94,17 @@ class AuthorisationApp(Application[UUID]):
         self.save(household)
         return True
 
+    @serialised(by="moved.school_urn")
+    def record_progress(self, moved: IntegrationEvent, stage: str) -> bool:
+        """Signed out, returned or cancelled: from now on the visit takes no more decisions."""
+        case = self._known_case(moved.visit_id)
+        if case is None or str(moved.event_id) in case.seen_events:
+            return False
+        case.progress_to(stage=stage, source_event_id=str(moved.event_id),
+                         meta=reaction_meta(moved, SERVICE_ACTOR))
+        self.save(case)
+        return True
+
     # -- queries -------------------------------------------------------------------------------
     def visit(self, visit_id: UUID, school_urn: str) -> VisitCase:
         case = self._case(visit_id)
@@ -136,7 +149,7 @@ class AuthorisationApp(Application[UUID]):
     @serialised(by="school_urn")
     def record_assessment(self, visit_id: UUID, school_urn: str, body: AssessmentIn, actor: Actor,
                           request_id: UUID) -> RiskAssessment:
-        case = self.visit(visit_id, school_urn)
+        case = self._open_case(visit_id, school_urn, "recorded")
         meta = self._command_meta(case, actor, request_id)
         pack = self.pack_for(school_urn)
         now = datetime.now(UTC)
@@ -192,13 +205,18 @@ class AuthorisationApp(Application[UUID]):
     @serialised(by="school_urn")
     def decide(self, visit_id: UUID, school_urn: str, body: DecisionIn, actor: Actor,
                request_id: UUID) -> VisitCase:
-        case = self.visit(visit_id, school_urn)
+        case = self._open_case(visit_id, school_urn, "decided")
         meta = self._command_meta(case, actor, request_id)
         requirement = self.requirement(case)
         pack = self.pack_for(school_urn)
         facts = self.facts(case, requirement, body, actor)
         broken = broken_rules(facts, pack)
         label = f"{pack.name}@{pack.version}"
+        no_authority = [b for b in broken if b.rule in AUTHORITY_RULES]
+        if no_authority:  # who may decide decides both ways: declining is a decision too
+            raise Forbidden(f"{actor.id} may not decide visit {visit_id} under {label}",
+                            details=[f"{b.rule}: {b.message} [{b.citation}]"
+                                     for b in no_authority])
         if body.decision == "decline":
             case.decline(declined_by=actor.id, broken_rules=[b.as_dict() for b in broken],
                          reason=body.reason, policy_pack=label, meta=meta)
@@ -278,6 +296,14 @@ class AuthorisationApp(Application[UUID]):
             raise NotFound(f"visit {visit_id} is not known to authorisation: if it was just "
                            "requested, its request may not have arrived yet; retry shortly")
         assert isinstance(case, VisitCase)
+        return case
+
+    def _open_case(self, visit_id: UUID, school_urn: str, done: str) -> VisitCase:
+        case = self.visit(visit_id, school_urn)
+        closed = case.closed_for_decisions
+        if closed:
+            raise Conflict(f"visit {visit_id} cannot be {done} now: {closed}; decisions and "
+                           "risk assessments are made before sign-out")
         return case
 
     def _known_case(self, visit_id: UUID | None) -> VisitCase | None:

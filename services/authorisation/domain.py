@@ -60,6 +60,18 @@ class VisitCase(Aggregate):
         self.conditions = None
         self.broken_rules = broken_rules
 
+    @event("Progressed")
+    def progress_to(self, stage: str, source_event_id: str, meta: Meta) -> None:
+        """The visit was signed out, came back or was cancelled: decisions are over."""
+        self.stage = stage
+        self.seen_events.append(source_event_id)
+
+    @property
+    def closed_for_decisions(self) -> str | None:
+        """Why no decision or assessment may be made now, or None while one still may."""
+        stage = getattr(self, "stage", None)  # cases stored before stages were kept have none
+        return None if stage is None else f"the visit has been {stage.replace('_', ' ')}"
+
     @property
     def school_urn(self) -> str:
         return str(self.request["school_urn"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from services.authorisation.application import AuthorisationApp
-from shared.bus import Subscription
+from shared.bus import Handler, Subscription
 from shared.contracts import IntegrationEvent
 from shared.contracts.records import IncidentReported
-from shared.contracts.visits import Arrived, VisitRequested
+from shared.contracts.visits import Arrived, Departed, Returned, VisitCancelled, VisitRequested
 
 
 def subscriptions(app: AuthorisationApp) -> list[Subscription]:
@@ -24,9 +24,16 @@ def subscriptions(app: AuthorisationApp) -> list[Subscription]:
         assert isinstance(event, IncidentReported)
         await asyncio.to_thread(app.record_incident, event)
 
+    def on_stage(stage: str) -> Handler:
+        async def record(event: IntegrationEvent) -> None:
+            await asyncio.to_thread(app.record_progress, event, stage)
+        return record
+
     return [
         Subscription(durable="authorisation-visits", subject_filter="events.*.*.visit.*",
-                     handlers={VisitRequested: on_visit_requested, Arrived: on_arrived}),
+                     handlers={VisitRequested: on_visit_requested, Arrived: on_arrived,
+                               Departed: on_stage("signed_out"), Returned: on_stage("returned"),
+                               VisitCancelled: on_stage("cancelled")}),
         Subscription(durable="authorisation-incidents",
                      subject_filter="events.*.*.incident.IncidentReported",
                      handlers={IncidentReported: on_incident}),

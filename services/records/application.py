@@ -133,9 +133,11 @@ class RecordsApplication(Application[UUID]):
         return self._save_once(written)
 
     def correct(self, trust_id: str, corrects_event_id: str, reason: str,
-                correction: dict[str, str], meta: Meta, key: str) -> Correction:
+                correction: dict[str, str], meta: Meta, key: str,
+                schools: tuple[str, ...] | None = None) -> Correction:
+        """`schools`: the only schools whose entries this person may correct (None: any)."""
         entry = self.trail.entry(trust_id, corrects_event_id)
-        if entry is None:
+        if entry is None or (schools is not None and entry["school_urn"] not in schools):
             raise NotFound(f"the trail has no entry for event {corrects_event_id}")
         visit = UUID(entry["visit_id"]) if entry["visit_id"] else None
         meta = {**meta, "school_urn": entry["school_urn"]}

@@ -51,6 +51,7 @@ class Selection:
     visit_id: str | None = None
     ref: str | None = None  # "household:H1", "pupil:P1", "staff:S1"
     school_urn: str | None = None
+    schools: tuple[str, ...] | None = None  # a school role sees only its own schools' entries
     as_of: str | None = None  # occurred at or before (fixed-width UTC text)
     known_at: str | None = None  # recorded in the trail at or before
 
@@ -154,6 +155,8 @@ class Trail:
             query = query.where(or_(T.c.seq.in_(named), T.c.visit_id.in_(visits)))
         if selection.school_urn is not None:
             query = query.where(T.c.school_urn == selection.school_urn)
+        if selection.schools is not None:
+            query = query.where(T.c.school_urn.in_(selection.schools))
         if selection.as_of is not None:
             query = query.where(T.c.occurred_at <= selection.as_of)
         if selection.known_at is not None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from shared.contracts.escalation import CheckInMissed, EscalationRaised
-from tests.escalation.story import SCHOOL, Visit, bus, lines, of
+from tests.escalation.story import SCHOOL, TRUST, Visit, bus, lines, of
 from tests.escalation.test_ladder import headers
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -58,7 +58,7 @@ async def test_a_deadline_that_passes_while_the_service_is_dead_fires_once_at_re
 @pytest.mark.postgres
 async def test_two_replicas_raise_and_notify_each_escalation_once(
         make_settings, make_cluster, database_url, tmp_path):
-    settings = make_settings(database_url=database_url)
+    settings = make_settings(database_url=database_url, default_trust=TRUST)
     env = fast_env(tmp_path)
     a = make_cluster(settings, names=("escalation",),
                      extra_env={**env, "DOORSTEP_ESCALATION_REPLICA": "a"})

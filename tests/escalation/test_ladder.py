@@ -31,7 +31,7 @@ CONTACTS = {"contacts": [
 
 
 def start(make_settings, make_cluster, tmp_path: Path, webhook: str):
-    settings = make_settings()
+    settings = make_settings(default_trust=TRUST)
     env = {"DOORSTEP_ESCALATION_MINUTE_SECONDS": "0.1", "DOORSTEP_ESCALATION_LEASE_SECONDS": "1",
            "DOORSTEP_ESCALATION_GATEWAY": f"fake:{tmp_path / 'sms.jsonl'}",
            "DOORSTEP_ESCALATION_WEBHOOK_URL": webhook,
