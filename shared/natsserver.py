@@ -44,8 +44,10 @@ class NatsServer:
 
 
 def start_nats_server(data_dir: Path, *, port: int = -1, extra: list[str] | None = None,
-                      log_file: Path | None = None, timeout: float = 15.0) -> NatsServer:
-    """Start nats-server with JetStream in `data_dir`; port -1 picks a free one."""
+                      log_file: Path | None = None, timeout: float = 15.0,
+                      config: Path | None = None) -> NatsServer:
+    """Start nats-server with JetStream in `data_dir`; port -1 picks a free one. `config`: a
+    config file (the deployment's authorization), with its pid in `data_dir/nats-server.pid`."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports_dir = data_dir / "ports"
     ports_dir.mkdir(exist_ok=True)
@@ -54,6 +56,8 @@ def start_nats_server(data_dir: Path, *, port: int = -1, extra: list[str] | None
     args = [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(port),
             "-sd", str(data_dir / "jetstream"), "--ports_file_dir", str(ports_dir)]
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    if config is not None:
+        args += ["-c", str(config), "-P", str(data_dir / "nats-server.pid")]
     process = subprocess.Popen([*args, *(extra or [])], stdout=out, stderr=out,
                                preexec_fn=die_with_parent())
     deadline = time.monotonic() + timeout

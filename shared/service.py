@@ -18,6 +18,7 @@ from shared.access import check_complete, enforce
 from shared.auth import CurrentPrincipal
 from shared.bus import Consumer, EventPublisher, Subscription, ensure_stream
 from shared.http import ERROR_RESPONSES, install_error_handlers
+from shared.natsauth import broker_security
 from shared.outbox import OutboxRelay, Translate
 from shared.refusals import list_refusals, record_refusal
 from shared.settings import DoorstepSettings
@@ -62,7 +63,8 @@ async def start(runtime: Runtime) -> None:
     settings = runtime.settings
     runtime.loop = asyncio.get_running_loop()
     broker = NatsBroker(settings.nats_servers, name=f"doorstep-{runtime.name}",
-                        max_reconnect_attempts=-1, connect_timeout=5)
+                        max_reconnect_attempts=-1, connect_timeout=5,
+                        security=broker_security(settings))
     await broker.connect()
     await ensure_stream(broker, settings)
     for subscription in runtime.subscriptions:

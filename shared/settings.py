@@ -17,6 +17,7 @@ class DoorstepSettings(BaseSettings):
 
     environment: str = Field("development", description="development, test or production")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_seed_file: Path | None = Field(None, description="this process's NATS nkey seed")
     stream_name: str = "DOORSTEP_EVENTS"
     subject_root: str = Field("doorstep", pattern=r"^[a-z][a-z0-9_-]*$")
     duplicate_window_seconds: float = 600.0

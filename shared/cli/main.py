@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from shared.cli import asyncapi, token, up
+from shared.cli import asyncapi, integrator, token, up
 
 # Services add their own subcommands through a `register(subparsers)` function in these modules.
 PLUGINS = ("services.authorisation.cli", "services.escalation.cli", "services.records.cli")
@@ -16,7 +16,7 @@ PLUGINS = ("services.authorisation.cli", "services.escalation.cli", "services.re
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="doorstep", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (up, token, asyncapi):
+    for module in (up, token, asyncapi, integrator):
         module.register(commands)
     for name in PLUGINS:
         try:

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from shared.launcher import SERVICES, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
+from shared.natsauth import Credentials
 from shared.natsserver import start_nats_server
 from shared.serve import service_ports
+from shared.settings import DoorstepSettings
 
 
 def register(commands: Any) -> None:
@@ -45,10 +47,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(data_dir: Path, logs: Path, nats_port: int, ports: dict[str, int]) -> int:
-    nats = start_nats_server(data_dir / "nats", port=nats_port, log_file=logs / "nats.log")
-    print(f"nats-server   {nats.url}  (JetStream in {data_dir / 'nats'})")
+    credentials = Credentials(data_dir / "nats" / "auth", DoorstepSettings(data_dir=data_dir))
+    credentials.ensure()  # keys made on first start, kept after
+    nats = start_nats_server(data_dir / "nats", port=nats_port, log_file=logs / "nats.log",
+                             config=credentials.config)
+    print(f"nats-server   {nats.url}  (JetStream in {data_dir / 'nats'}; nkeys in "
+          f"{credentials.folder})")
     env = service_env({"DOORSTEP_NATS_URL": nats.url, "DOORSTEP_DATA_DIR": str(data_dir)})
     cluster = Cluster.build(env, logs, ports=ports, names=SERVICES)
+    for name, process in cluster.processes.items():
+        process.env["DOORSTEP_NATS_SEED_FILE"] = str(credentials.seed_file(name))
     try:
         cluster.start()
         for name, process in cluster.processes.items():

@@ -14,6 +14,7 @@ from nats.aio.msg import Msg
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import from_wire
+from shared.natsauth import connect_options
 from shared.settings import DoorstepSettings
 
 
@@ -33,7 +34,8 @@ class EventTap:
     client: Client | None = None
 
     async def __aenter__(self) -> EventTap:
-        self.client = await nats.connect(self.settings.nats_servers)
+        self.client = await nats.connect(self.settings.nats_servers,
+                                         **connect_options(self.settings))
         js = self.client.jetstream()
         await js.subscribe(f"{self.settings.subject_root}.events.>", cb=self._on,
                            ordered_consumer=True, stream=self.settings.stream_name)
