@@ -54,7 +54,8 @@ async def ensure_stream(broker: NatsBroker, settings: DoorstepSettings) -> None:
 class EventPublisher:
     """Publishes integration events as CloudEvents, each with Nats-Msg-Id = event id."""
 
-    def __init__(self, broker: NatsBroker, settings: DoorstepSettings, source: str) -> None:
+    def __init__(self, broker: NatsBroker, settings: DoorstepSettings,
+                 source: str | None = None) -> None:
         self.broker = broker
         self.settings = settings
         self.source = source

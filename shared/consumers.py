@@ -97,6 +97,9 @@ class Consumer:
         expected = event.subject(self.settings.subject_root)
         if raw.subject != expected:  # permissions are by subject: the two must agree
             raise Refuse(f"published on {raw.subject} but the event belongs on {expected}")
+        source = (raw.headers or {}).get("ce-source", "")
+        if source != event.origin():  # only the owning service speaks for its aggregate
+            raise Refuse(f"{event.event_type()} comes from {event.origin()}, not {source!r}")
         handler = self.subscription.handlers.get(type(event))
         if handler is not None:
             await handler(event)

@@ -32,7 +32,9 @@ class WireMessage:
     body: bytes
 
 
-def to_wire(event: IntegrationEvent, *, root: str, source: str) -> WireMessage:
+def to_wire(event: IntegrationEvent, *, root: str, source: str | None = None) -> WireMessage:
+    """`source` defaults to the event's own origin (the service owning its aggregate)."""
+    source = source or event.origin()
     payload = event.model_dump(mode="json")
     cloud = CloudEvent(
         attributes={

@@ -21,14 +21,11 @@ from typing import Any
 import nkeys
 from faststream.nats import NatsNKey
 
+from shared.contracts.base import OWNERS
 from shared.settings import DoorstepSettings
 
-SERVICE_AGGREGATES = {
-    "visits": ("visit",),
-    "authorisation": ("authorisation", "riskassessment"),
-    "escalation": ("escalation",),
-    "records": ("incident", "concern", "writeup", "correction", "audit"),
-}
+SERVICE_AGGREGATES = {service: tuple(a for a, owner in OWNERS.items() if owner == service)
+                      for service in sorted(set(OWNERS.values()))}
 OPERATOR = "operator"
 
 

@@ -83,6 +83,10 @@ class Contract(BaseModel):
 
 
 EVENT_TYPES: dict[str, type[IntegrationEvent]] = {}
+# Which service publishes each aggregate's events (ce-source is /doorstep/<service>).
+OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment": "authorisation",
+          "escalation": "escalation", "incident": "records", "concern": "records",
+          "writeup": "records", "correction": "records", "audit": "records"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 
@@ -118,6 +122,11 @@ class IntegrationEvent(Contract):
         if type(self).aggregate in ABOUT_A_VISIT and self.visit_id is None:
             raise ValueError(f"{type(self).__name__} is about a visit: give its visit_id")
         return self
+
+    @classmethod
+    def origin(cls) -> str:
+        """The CloudEvents source of this event: the service that owns its aggregate."""
+        return f"/doorstep/{OWNERS[cls.aggregate]}"
 
     @classmethod
     def event_type(cls) -> str:

@@ -61,7 +61,7 @@ class Bus:
         self.settings = settings
 
     async def publish(self, event: IntegrationEvent) -> None:
-        wire = to_wire(event, root=self.settings.subject_root, source="/doorstep/visits")
+        wire = to_wire(event, root=self.settings.subject_root)
         await self.js.publish(wire.subject, wire.body, headers=wire.headers,
                               stream=self.settings.stream_name)
 

@@ -100,7 +100,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             publishes = []
             for pair in events[chunk:chunk + 500]:
                 for event in pair:
-                    wire = to_wire(event, root=settings.subject_root, source="/bench")
+                    wire = to_wire(event, root=settings.subject_root)
                     publishes.append(js.publish(wire.subject, wire.body, headers=wire.headers,
                                                 stream=settings.stream_name))
             await asyncio.gather(*publishes)

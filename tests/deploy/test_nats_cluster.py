@@ -78,7 +78,7 @@ async def test_an_r3_stream_keeps_every_event_when_a_node_dies(tmp_path: Path) -
         broker = await connect_when_meta_leader(settings)
         info = await eventually(lambda: broker.connection.jsm().stream_info(settings.stream_name))
         assert info.config.num_replicas == 3
-        publisher = EventPublisher(broker, settings, "/test")
+        publisher = EventPublisher(broker, settings)
         before = [missed(settings) for _ in range(5)]
         for event in before:
             await publisher.publish(event)

@@ -64,7 +64,7 @@ def requested(trust: str) -> VisitRequested:
 
 
 async def publish(client: nats.NATS, settings: DoorstepSettings, event: IntegrationEvent) -> None:
-    wire = to_wire(event, root=settings.subject_root, source="/doorstep/test")
+    wire = to_wire(event, root=settings.subject_root)
     await client.jetstream().publish(wire.subject, wire.body, headers=wire.headers,
                                      stream=STREAM, timeout=1.0)
 

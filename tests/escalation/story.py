@@ -90,7 +90,7 @@ class Bus:
 
     async def publish(self, *events: IntegrationEvent) -> None:
         for event in events:
-            wire = to_wire(event, root=self.settings.subject_root, source="/doorstep/test")
+            wire = to_wire(event, root=self.settings.subject_root)
             await self.js.publish(wire.subject, wire.body, headers=wire.headers,
                                   stream=self.settings.stream_name)
 

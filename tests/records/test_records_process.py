@@ -30,7 +30,7 @@ async def publish_all(settings: DoorstepSettings, events: list[IntegrationEvent]
     broker = NatsBroker(settings.nats_url)
     await broker.connect()
     await ensure_stream(broker, settings)
-    publisher = EventPublisher(broker, settings, source="/doorstep/tests")
+    publisher = EventPublisher(broker, settings)
     try:
         for index, event in enumerate(events):
             await publisher.publish(event)

@@ -39,7 +39,7 @@ async def publisher(settings: DoorstepSettings) -> tuple[NatsBroker, EventPublis
     broker = NatsBroker(settings.nats_url)
     await broker.connect()
     await ensure_stream(broker, settings)
-    return broker, EventPublisher(broker, settings, source="/doorstep/tests")
+    return broker, EventPublisher(broker, settings)
 
 
 def wait_for_history(client: TestClient, url: str, count: int, timeout: float = 20.0
@@ -86,7 +86,7 @@ async def test_a_duplicate_delivery_is_kept_once(settings: DoorstepSettings,
         await events.publish(story[0])
         assert await events.publish(story[0]) is True  # JetStream de-duplicates by Nats-Msg-Id
         # the same event again under another message id: the stream keeps it, records must not
-        wire = to_wire(story[0], root=settings.subject_root, source="/doorstep/tests")
+        wire = to_wire(story[0], root=settings.subject_root)
         headers = {**wire.headers, "Nats-Msg-Id": str(uuid4())}
         await broker.publish(wire.body, wire.subject, headers=headers,
                              stream=settings.stream_name)

@@ -43,7 +43,7 @@ class Bus:
         await self.client.close()
 
     async def publish(self, event: IntegrationEvent) -> None:
-        wire = to_wire(event, root=self.settings.subject_root, source="/doorstep/records")
+        wire = to_wire(event, root=self.settings.subject_root)
         await self.js.publish(wire.subject, wire.body, headers=wire.headers,
                               stream=self.settings.stream_name)
 
@@ -74,7 +74,7 @@ async def test_poison_for_one_trust_is_recorded_and_delays_no_other(make_setting
         await until_in_trail(trail, "t1", str(first.event_id))
         await bus.publish_raw(f"events.t1.{URN}.concern.Junk", b"\xff not json",
                               {"ce-type": "uk.doorstep.Junk", "ce-id": "junk"})
-        wire = to_wire(misplaced, root=settings.subject_root, source="/doorstep/records")
+        wire = to_wire(misplaced, root=settings.subject_root)
         await bus.publish_raw(f"events.t1.{URN}.concern.SafeguardingConcernRaised", wire.body,
                               wire.headers)
         await bus.publish(after)
@@ -94,4 +94,24 @@ async def test_poison_for_one_trust_is_recorded_and_delays_no_other(make_setting
     assert trail.entry("t2", str(misplaced.event_id)) is None
     assert trail.verify("t1").intact
     assert trail.verify("t2").intact
+    trail.engine.dispose()
+
+
+async def test_an_event_claiming_another_services_aggregate_is_refused(make_settings,
+                                                                       make_cluster) -> None:
+    """Only records speaks for concerns: a concern whose ce-source is visits is not believed."""
+    settings = make_settings()
+    records = make_cluster(settings, names=("records",))["records"]
+    trail = Trail(trail_engine(settings), trail_cipher(settings))
+    spoofed, genuine = concern("t1", "concern-0101"), concern("t1", "concern-0102")
+    async with Bus(settings) as bus:
+        wire = to_wire(spoofed, root=settings.subject_root, source="/doorstep/visits")
+        await bus.publish_raw(wire.subject.split(".", 1)[1], wire.body, wire.headers)
+        await bus.publish(genuine)
+        await until_in_trail(trail, "t1", str(genuine.event_id))
+    [unread, kept] = trail.history(Selection(trust_id="t1"))
+    assert unread["type"] == "EventNotInterpreted"
+    assert "comes from /doorstep/records, not '/doorstep/visits'" in unread["payload"]["reason"]
+    assert kept["event_id"] == str(genuine.event_id)
+    assert records.process is not None
     trail.engine.dispose()

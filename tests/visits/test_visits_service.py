@@ -38,7 +38,7 @@ async def publish(settings: DoorstepSettings, event: VisitAuthorised) -> None:
     broker = NatsBroker(settings.nats_url)
     await broker.connect()
     try:
-        await EventPublisher(broker, settings, "/test/authorisation").publish(event)
+        await EventPublisher(broker, settings).publish(event)
     finally:
         await broker.stop()
 
@@ -91,8 +91,7 @@ async def test_a_redelivered_decision_changes_nothing(make_settings, make_cluste
     async with dsl:
         visit_id = (await dsl.post(f"/v1/schools/{URN}/visits",
                                    json=visit_request(STAFF))).json()["visit_id"]
-        wire = to_wire(authorisation_for(settings, visit_id, STAFF), root=settings.subject_root,
-                       source="/test")
+        wire = to_wire(authorisation_for(settings, visit_id, STAFF), root=settings.subject_root)
         headers = {k: v for k, v in wire.headers.items() if k != "Nats-Msg-Id"}  # bypass dedup
         broker = NatsBroker(settings.nats_url)
         await broker.connect()
