@@ -11,10 +11,17 @@ from shared.settings import DoorstepSettings
 
 
 def register(commands: Any) -> None:
+    keys: argparse.ArgumentParser = commands.add_parser(
+        "nats-keys", help="make the services' and operator's NATS keys and nats-server's auth.conf")
+    keys.add_argument("--folder", type=Path, required=True,
+                      help="where the seeds and auth.conf go, e.g. deploy/nats (keep it secret)")
+    keys.set_defaults(run=make_keys)
     parser: argparse.ArgumentParser = commands.add_parser(
         "integrator", help="issue, revoke or list integrators' read-only NATS credentials")
     parser.add_argument("--data-dir", type=Path, default=Path("var"),
                         help="the deployment's data folder (default ./var)")
+    parser.add_argument("--auth-dir", type=Path,
+                        help="the keys folder, if not <data-dir>/nats/auth (e.g. deploy/nats)")
     actions = parser.add_subparsers(dest="action", required=True)
     issue = actions.add_parser("issue", help="credentials to read one trust's (or school's) events")
     issue.add_argument("name", help="the integrator's id; also the one durable consumer it may use")
@@ -26,9 +33,18 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def make_keys(args: argparse.Namespace) -> int:
+    """Settings (subject root, stream) come from the DOORSTEP_ environment, as the services'."""
+    credentials = Credentials(args.folder.resolve(), DoorstepSettings()).ensure()
+    print(f"keys and {credentials.config.name} in {credentials.folder}; give each service "
+          "its <service>.nk as DOORSTEP_NATS_SEED_FILE")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
-    credentials = Credentials(data_dir / "nats" / "auth", DoorstepSettings(data_dir=data_dir))
+    folder = args.auth_dir.resolve() if args.auth_dir else data_dir / "nats" / "auth"
+    credentials = Credentials(folder, DoorstepSettings(data_dir=data_dir))
     pid_file = data_dir / "nats" / "nats-server.pid"
     if args.action == "list":
         for name, identity in sorted(credentials.integrators().items()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from faststream.nats import NatsBroker
 
 from shared.bus import EventPublisher, ensure_stream
+from shared.cli.main import main
 from shared.contracts import Actor, Role
 from shared.contracts.escalation import CheckInMissed
 from shared.launcher import free_port
@@ -24,8 +26,11 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 pytestmark = pytest.mark.nats
 
 
-def test_the_deployed_nats_config_is_valid_for_the_shipped_server() -> None:
-    checked = subprocess.run([nats_server_binary(), "-t", "-c", str(DEPLOY / "nats" / "nats.conf")],
+def test_the_deployed_nats_config_is_valid_for_the_shipped_server(tmp_path: Path) -> None:
+    """As trust IT would: `doorstep nats-keys` beside the shipped nats.conf, then validate."""
+    shutil.copy(DEPLOY / "nats" / "nats.conf", tmp_path / "nats.conf")
+    assert main(["nats-keys", "--folder", str(tmp_path)]) == 0
+    checked = subprocess.run([nats_server_binary(), "-t", "-c", str(tmp_path / "nats.conf")],
                              env={**os.environ, "SERVER_NAME": "nats-1"}, capture_output=True,
                              text=True)
     assert checked.returncode == 0, checked.stderr
