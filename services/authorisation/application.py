@@ -213,7 +213,7 @@ class AuthorisationApp(Application[UUID]):
         broken = broken_rules(facts, pack)
         label = f"{pack.name}@{pack.version}"
         no_authority = [b for b in broken if b.rule in AUTHORITY_RULES]
-        if no_authority:  # who may decide decides both ways: declining is a decision too
+        if body.decision == "decline" and no_authority:  # declining is a decision too
             raise Forbidden(f"{actor.id} may not decide visit {visit_id} under {label}",
                             details=[f"{b.rule}: {b.message} [{b.citation}]"
                                      for b in no_authority])

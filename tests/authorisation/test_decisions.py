@@ -209,3 +209,14 @@ async def test_the_door_assessment_is_the_visiting_staffs_and_heeds_red_flags(
                              role="staff", user="staff-1")
     assert withdrawn.status_code == 201
     assert (withdrawn.json()["band"], withdrawn.json()["kind"]) == ("very_high", "dynamic")
+
+
+async def test_only_those_the_pack_lets_authorise_may_decline(service: Service, bus: Bus) -> None:
+    """Ordsall names the headteacher and DSL: an SLT member may neither authorise nor decline."""
+    service.put(f"/v1/schools/{URN}/policy", {"pack": "ordsall-primary"})
+    _, base = await requested(service, bus)
+    declined = service.post(f"{base}/decision", {"decision": "decline", "reason": "not today"},
+                            role="slt", user="slt-1")
+    assert declined.status_code == 403, declined.text
+    assert "AuthoriserHasAllowedRole" in declined.text
+    assert await bus.events("VisitDeclined") == []
