@@ -44,6 +44,8 @@ class Subscription:
     key_of: KeyOf = by_trust
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     on_give_up: GiveUp | None = None  # besides recording the refusal (records: a trail entry)
+    # Takes a key's queued events at once (records: one trail transaction per trust and batch).
+    batch_handler: Callable[[list[IntegrationEvent]], Awaitable[None]] | None = None
     rewind_on_start: bool = True  # strict stream order per key across a restart (no replicas)
     max_ack_pending: int = 512
     ack_wait_seconds: float = 60.0
@@ -58,8 +60,9 @@ class Consumer:
         self.subscription = subscription
         self.record_refusal = record_refusal
         self.durable = f"{settings.subject_root}-{subscription.durable}"
-        self.ordered = OrderedByKey(self._process, self._give_up, subscription.key_of,
-                                    subscription.retry)
+        self.ordered = OrderedByKey(
+            self._process, self._give_up, subscription.key_of, subscription.retry,
+            process_batch=self._process_batch if subscription.batch_handler else None)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, connection: Client) -> None:
@@ -90,6 +93,19 @@ class Consumer:
                 await self.ordered.accept(message)
 
     async def _process(self, raw: Msg) -> None:
+        event = self._read(raw)
+        handler = self.subscription.handlers.get(type(event))
+        if handler is not None:
+            await handler(event)
+
+    async def _process_batch(self, batch: list[Msg]) -> None:
+        assert self.subscription.batch_handler is not None
+        events = [self._read(raw) for raw in batch]  # one unreadable: each on its own instead
+        wanted = [event for event in events if type(event) in self.subscription.handlers]
+        if wanted:
+            await self.subscription.batch_handler(wanted)
+
+    def _read(self, raw: Msg) -> IntegrationEvent:
         try:
             event = from_wire(dict(raw.headers or {}), raw.data)
         except EnvelopeError as error:
@@ -100,9 +116,7 @@ class Consumer:
         source = (raw.headers or {}).get("ce-source", "")
         if source != event.origin():  # only the owning service speaks for its aggregate
             raise Refuse(f"{event.event_type()} comes from {event.origin()}, not {source!r}")
-        handler = self.subscription.handlers.get(type(event))
-        if handler is not None:
-            await handler(event)
+        return event
 
     async def _give_up(self, raw: Msg, reason: str) -> None:
         await asyncio.to_thread(self.record_refusal, self.settings.stream_name,

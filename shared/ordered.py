@@ -20,7 +20,10 @@ from nats.aio.msg import Msg
 
 log = logging.getLogger(__name__)
 
-Process = Callable[[Msg], Awaitable[None]]  # raises Retry, or any error, to try again
+Process = Callable[[Msg], Awaitable[None]]  # raises Refuse, or any error to try again
+# Handles several queued messages of one key at once (one transaction); any error, and each is
+# handled on its own instead, so a bad one is found and refused without holding up the rest.
+ProcessBatch = Callable[[list[Msg]], Awaitable[None]]
 GiveUp = Callable[[Msg, str], Awaitable[None]]  # records a message that failed for good
 KeyOf = Callable[[Msg], str]
 
@@ -47,8 +50,11 @@ def by_trust(message: Msg) -> str:
 
 class OrderedByKey:
     def __init__(self, process: Process, give_up: GiveUp, key_of: KeyOf = by_trust,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, process_batch: ProcessBatch | None = None,
+                 batch_size: int = 256) -> None:
         self.process = process
+        self.process_batch = process_batch
+        self.batch_size = batch_size
         self.give_up = give_up
         self.key_of = key_of
         self.retry = retry or RetryPolicy()
@@ -68,8 +74,13 @@ class OrderedByKey:
     async def _work(self, key: str, queue: asyncio.Queue[Msg]) -> None:
         try:
             while not queue.empty():
-                message = queue.get_nowait()
-                await self._handle(message)
+                batch = [queue.get_nowait()]
+                while self.process_batch and not queue.empty() and len(batch) < self.batch_size:
+                    batch.append(queue.get_nowait())
+                if len(batch) > 1 and await self._handle_batch(batch):
+                    continue
+                for message in batch:
+                    await self._handle(message)
         finally:  # done, or cancelled at shutdown (what is left comes back by redelivery)
             self.workers.pop(key, None)
             self.queues.pop(key, None)
@@ -95,6 +106,21 @@ class OrderedByKey:
                 reason = f"failed {attempt} times: {error!r}"
             await self._give_up(message, reason)
             return
+
+    async def _handle_batch(self, batch: list[Msg]) -> bool:
+        """True when the whole batch was handled and acknowledged."""
+        assert self.process_batch is not None
+        try:
+            await self.process_batch(batch)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.info("batch of %d on %s failed (%r): one at a time instead", len(batch),
+                     batch[0].subject, error)
+            return False
+        for message in batch:
+            await message.ack()
+        return True
 
     async def _give_up(self, message: Msg, reason: str) -> None:
         """Record it, then acknowledge it; if even recording fails, keep trying (never lost)."""

@@ -54,6 +54,10 @@ class RecordsApplication(Application[UUID]):
         """Append one event from any service to its trust's trail, once, with its projections."""
         return self.trail.append(event, also=projections.apply)
 
+    def record_many(self, events: list[IntegrationEvent]) -> list[Appended]:
+        """One trust's events, in order, in one transaction with their projections."""
+        return self.trail.append_many(events, also=projections.apply)
+
     def history(self, selection: Selection) -> list[dict[str, Any]]:
         """In trail order. Empty, not 404: records cannot tell "no such visit" from "not yet"."""
         return self.trail.history(selection)

@@ -31,7 +31,11 @@ def subscriptions(app: RecordsApplication, stream: str) -> list[Subscription]:
                                 dict(raw.headers or {}), raw.data, reason)
         await asyncio.to_thread(app.trail.append_unread, message)
 
+    async def on_many(events: list[IntegrationEvent]) -> None:
+        await asyncio.to_thread(app.record_many, events)
+
     trail_handlers = {kind: on_any_event for name, kind in EVENT_TYPES.items()
                       if name not in NOT_IN_TRAIL}
     return [Subscription(durable="records-trail", subject_filter="events.>",
-                         handlers=trail_handlers, retry=QUICK_RETRIES, on_give_up=append_unread)]
+                         handlers=trail_handlers, retry=QUICK_RETRIES, on_give_up=append_unread,
+                         batch_handler=on_many)]

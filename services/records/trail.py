@@ -77,33 +77,8 @@ class Trail:
         return self.append_draft(draft_unread(message, self.clock(), self.cipher))
 
     def append_draft(self, entry: Draft, also: Also | None = None) -> Appended:
-        if self._sqlite_lock is None:
-            return self._append(entry, also)
-        with self._sqlite_lock:
-            return self._append(entry, also)
-
-    def _append(self, entry: Draft, also: Also | None) -> Appended:
-        trust = entry.fields["trust_id"]
         try:
-            with self.engine.begin() as conn:
-                count, head = self._lock_head(conn, trust)
-                existing = conn.execute(select(T.c.seq, T.c.hash).where(
-                    T.c.event_id == entry.fields["event_id"])).first()
-                if existing is not None:
-                    return Appended(existing.seq, existing.hash, new=False)
-                seq, digest = count + 1, entry_hash(head, entry.header)
-                conn.execute(insert(T).values(**entry.fields, seq=seq, sealed=entry.sealed,
-                                              prev_hash=head, hash=digest))
-                names = entry.fields["refs"].split()
-                if names:
-                    conn.execute(insert(tables.refs), [
-                        {"trust_id": trust, "ref": name, "seq": seq,
-                         "visit_id": entry.fields["visit_id"]} for name in names])
-                conn.execute(update(tables.heads).where(tables.heads.c.trust_id == trust)
-                             .values(length=seq, head_hash=digest))
-                if also is not None:
-                    also(conn, {**entry.fields, "seq": str(seq)}, entry.data)
-                return Appended(seq, digest, new=True)
+            return self.append_drafts([entry], also)[0]
         except IntegrityError:
             # another replica appended the same event between our look and our write
             with self.engine.connect() as conn:
@@ -112,6 +87,57 @@ class Trail:
             if row is None:
                 raise
             return Appended(row.seq, row.hash, new=False)
+
+    def append_many(self, events: list[IntegrationEvent], also: Also | None = None
+                    ) -> list[Appended]:
+        """Append one trust's events, in order, in one transaction (one commit for them all)."""
+        now = self.clock()
+        return self.append_drafts([draft(event, now, self.cipher) for event in events], also)
+
+    def append_drafts(self, entries: list[Draft], also: Also | None = None) -> list[Appended]:
+        trusts = {entry.fields["trust_id"] for entry in entries}
+        if len(trusts) != 1:
+            raise ValueError(f"one trust's entries at a time, not {sorted(trusts)}")
+        if self._sqlite_lock is None:
+            return self._append_all(entries, also)
+        with self._sqlite_lock:
+            return self._append_all(entries, also)
+
+    def _append_all(self, entries: list[Draft], also: Also | None) -> list[Appended]:
+        trust = entries[0].fields["trust_id"]
+        appended: list[Appended] = []
+        with self.engine.begin() as conn:
+            count, head = self._lock_head(conn, trust)
+            ids = [entry.fields["event_id"] for entry in entries]
+            known = {row.event_id: Appended(row.seq, row.hash, new=False) for row in conn.execute(
+                select(T.c.event_id, T.c.seq, T.c.hash).where(T.c.event_id.in_(ids)))}
+            for entry in entries:
+                event_id = entry.fields["event_id"]
+                if event_id in known:
+                    appended.append(known[event_id])
+                    continue
+                seq, digest = count + 1, entry_hash(head, entry.header)
+                self._insert(conn, entry, seq, head, digest, also)
+                count, head = seq, digest
+                known[event_id] = Appended(seq, digest, new=True)
+                appended.append(known[event_id])
+            conn.execute(update(tables.heads).where(tables.heads.c.trust_id == trust)
+                         .values(length=count, head_hash=head))
+        return appended
+
+    @staticmethod
+    def _insert(conn: Connection, entry: Draft, seq: int, prev: str, digest: str,
+                also: Also | None) -> None:
+        trust = entry.fields["trust_id"]
+        conn.execute(insert(T).values(**entry.fields, seq=seq, sealed=entry.sealed,
+                                      prev_hash=prev, hash=digest))
+        names = entry.fields["refs"].split()
+        if names:
+            conn.execute(insert(tables.refs), [
+                {"trust_id": trust, "ref": name, "seq": seq,
+                 "visit_id": entry.fields["visit_id"]} for name in names])
+        if also is not None:
+            also(conn, {**entry.fields, "seq": str(seq)}, entry.data)
 
     def _lock_head(self, conn: Connection, trust: str) -> tuple[int, str]:
         """The trust's head, locked until commit: appends to one chain are serialised."""
