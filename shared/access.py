@@ -154,6 +154,19 @@ async def enforce(request: Request) -> None:
         names = ", ".join(sorted(str(role) for role in rule.roles))
         raise HTTPException(403, f"{request.method} {path} needs one of these roles: {names}; "
                                  f"your token's role is {principal.role}")
+    if rule.scope is Scope.SCHOOL and not principal.trust_wide and principal.role != Role.SYSTEM:
+        on_register(request, principal, request.path_params["urn"])
+
+
+def on_register(request: Request, principal: Principal, urn: str) -> None:
+    """A school role acts at a school only as the school's staff register says."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        return
+    strict = request.app.state.settings.environment == "production"
+    why = runtime.registers.refusal(urn, principal.user_id, principal.role, strict)
+    if why:
+        raise HTTPException(403, why)
 
 
 def reach_school(request: Request, principal: Principal, urn: str) -> None:

@@ -21,6 +21,7 @@ from shared.http import ERROR_RESPONSES, install_error_handlers
 from shared.natsauth import broker_security
 from shared.outbox import OutboxRelay, Translate
 from shared.refusals import list_refusals, record_refusal
+from shared.register import StaffRegisters
 from shared.settings import DoorstepSettings
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
+    registers: StaffRegisters = field(default_factory=StaffRegisters)
     loop: asyncio.AbstractEventLoop | None = None
 
     def nudge_relay(self) -> None:
@@ -63,10 +65,13 @@ async def start(runtime: Runtime) -> None:
     settings = runtime.settings
     runtime.loop = asyncio.get_running_loop()
     broker = NatsBroker(settings.nats_servers, name=f"doorstep-{runtime.name}",
-                        max_reconnect_attempts=-1, connect_timeout=5,
+                        max_reconnect_attempts=-1, connect_timeout=5, drain_timeout=5,
                         security=broker_security(settings))
     await broker.connect()
     await ensure_stream(broker, settings)
+    connection = broker.connection
+    runtime.tasks.append(asyncio.create_task(_forever(
+        "staff register", lambda: runtime.registers.follow(connection, settings))))
     for subscription in runtime.subscriptions:
         consumer = Consumer(settings, subscription, runtime.refuse)
         await consumer.start(broker.connection)
@@ -98,6 +103,9 @@ async def stop(runtime: Runtime) -> None:
     for consumer in runtime.consumers:
         await consumer.close()
     if runtime.broker is not None:
+        connection = runtime.broker.connection
+        if connection is not None and not connection.is_connected:
+            await connection.close()  # NATS is gone (e.g. with the launcher): nothing to drain
         await runtime.broker.stop()
     runtime.app.close()
 
@@ -138,7 +146,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
     async def health(request: Request) -> JSONResponse:
         """Ready only when the store and NATS both answer."""
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        checks = {"store": False, "nats": False}
+        checks = {"store": False, "nats": False, "register": False}
         if runtime is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(runtime.app.recorder.max_notification_id)
@@ -148,6 +156,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
                 jsm = runtime.broker.connection.jsm()
                 await asyncio.wait_for(jsm.stream_info(runtime.settings.stream_name), 2.0)
                 checks["nats"] = True
+            checks["register"] = runtime.registers.ready.is_set()
         ready = all(checks.values())
         body = {"service": name, "status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)

@@ -9,6 +9,7 @@ from shared.contracts import IntegrationEvent
 from shared.contracts.authorisation import (
     BrokenRule,
     RiskAssessed,
+    StaffRolesChanged,
     VisitAuthorised,
     VisitConditions,
     VisitDeclined,
@@ -40,12 +41,21 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
             **envelope_fields(SERVICE, e, visit_id=_visit_id(e)),
             declined_by=e.declined_by, reason=e.reason, policy_pack=e.policy_pack,
             broken_rules=[BrokenRule(**rule) for rule in e.broken_rules])]
+    if _is(domain_event, "StaffRegister.MemberRecorded", "school"):
+        e = domain_event
+        return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
+                                  staff_id=e.staff_id, roles=e.roles)]
+    if _is(domain_event, "StaffRegister.MemberRemoved", "school"):
+        e = domain_event
+        return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
+                                  staff_id=e.staff_id, roles=[])]
     return []
 
 
-def _is(domain_event: Any, qualname: str) -> bool:
+def _is(domain_event: Any, qualname: str, module: str = "domain") -> bool:
     kind = type(domain_event)
-    return kind.__module__ == "services.authorisation.domain" and kind.__qualname__ == qualname
+    return (kind.__module__ == f"services.authorisation.{module}"
+            and kind.__qualname__ == qualname)
 
 
 def _visit_id(domain_event: Any) -> Any:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.authorisation.assessments import Kind
-from shared.contracts import Role
 from shared.contracts.base import Distinct, StaffId
 
 Level = Literal["low", "medium", "high"]
@@ -139,8 +138,12 @@ class DocumentsIn(Body):
     business_insurance: date | None = None
 
 
+SchoolRole = Literal["staff", "buddy", "office", "dsl", "deputy_dsl", "slt", "headteacher"]
+
+
 class StaffMemberIn(Body):
-    roles: Annotated[list[Role], Distinct] = Field(min_length=1)
+    roles: Annotated[list[SchoolRole], Distinct] = Field(
+        min_length=1, description="school roles only: trust-wide roles are not on a register")
     documents: DocumentsIn = Field(default_factory=DocumentsIn)
 
 

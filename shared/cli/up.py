@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from shared.cli.seed import SCHOOL, seed_register
 from shared.launcher import SERVICES, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
 from shared.natsauth import Credentials
 from shared.natsserver import start_nats_server
@@ -61,6 +62,10 @@ def _run(data_dir: Path, logs: Path, nats_port: int, ports: dict[str, int]) -> i
         cluster.start()
         for name, process in cluster.processes.items():
             print(f"{name:<13} {process.url}  (docs {process.url}/docs, logs {process.log_file})")
+        seeded = seed_register(DoorstepSettings(data_dir=data_dir),
+                               cluster["authorisation"].url)
+        if seeded:
+            print(f"school {SCHOOL}'s staff register: {', '.join(seeded)}")
         print("Doorstep is up. Ctrl-C stops everything.", flush=True)
         while all(p.process and p.process.poll() is None for p in cluster.processes.values()):
             time.sleep(0.5)

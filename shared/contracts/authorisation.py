@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
+from shared.contracts.base import Contract, Distinct, IntegrationEvent, Role, StaffId
 
 
 class RiskAssessed(IntegrationEvent):
@@ -78,3 +78,13 @@ class VisitDeclined(IntegrationEvent):
     broken_rules: list[BrokenRule] = Field(default_factory=list)
     reason: str | None = None
     policy_pack: str | None = Field(None, description="the school's pack, name@version")
+
+
+class StaffRolesChanged(IntegrationEvent):
+    """A school's staff register: the roles a person holds there now (none: taken off it).
+    Every service keeps the register from these; a school role acts only as the register says."""
+
+    aggregate = "staffregister"
+
+    staff_id: StaffId
+    roles: Annotated[list[Role], Distinct] = Field(default_factory=list)

@@ -86,7 +86,8 @@ EVENT_TYPES: dict[str, type[IntegrationEvent]] = {}
 # Which service publishes each aggregate's events (ce-source is /doorstep/<service>).
 OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment": "authorisation",
           "escalation": "escalation", "incident": "records", "concern": "records",
-          "writeup": "records", "correction": "records", "audit": "records"}
+          "writeup": "records", "correction": "records", "audit": "records",
+          "staffregister": "authorisation"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 

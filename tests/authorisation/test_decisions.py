@@ -151,12 +151,14 @@ async def test_the_households_history_decides_the_assessment_and_incidents_overt
 async def test_drivers_are_cleared_from_the_staff_register(service: Service, bus: Bus) -> None:
     soon, later = next_weekday() + timedelta(days=1), next_weekday() + timedelta(days=400)
     valid = {"licence": str(later), "mot": str(later), "business_insurance": str(later)}
+    # a school that keeps a register: the deciding DSL must be on it too
+    assert service.put(f"/v1/schools/{URN}/staff/dsl-1", {"roles": ["dsl"]}).status_code == 200
     assert service.put(f"/v1/schools/{URN}/staff/staff-1",
                        {"roles": ["staff"], "documents": valid}).status_code == 200
     lapsed = {**valid, "mot": str(soon - timedelta(days=30))}
     register = service.put(f"/v1/schools/{URN}/staff/staff-2",
                            {"roles": ["staff"], "documents": lapsed})
-    assert [m["staff_id"] for m in register.json()] == ["staff-1", "staff-2"]
+    assert [m["staff_id"] for m in register.json()] == ["dsl-1", "staff-1", "staff-2"]
     _, base = await requested(service, bus)
     service.post(f"{base}/risk-assessments", {"kind": "initial", "checklist": CHECKLIST})
 

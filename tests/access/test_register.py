@@ -1,0 +1,56 @@
+"""The staff register is the source of a person's school roles, in every service."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from shared.auth import mint_token
+from shared.settings import DoorstepSettings
+from tests.visits.stories import URN, visit_request
+
+pytestmark = [pytest.mark.nats, pytest.mark.e2e]
+
+
+def as_(settings: DoorstepSettings, user: str, role: str) -> dict[str, str]:
+    schools = [] if role == "trust_it" else [URN]
+    return {"Authorization": f"Bearer {mint_token(settings, user=user, role=role, schools=schools)}"}
+
+
+async def test_a_school_role_acts_only_as_the_register_says(make_settings, make_cluster) -> None:
+    settings = make_settings()
+    cluster = make_cluster(settings, names=("visits", "authorisation"))
+    visits = httpx.AsyncClient(base_url=cluster["visits"].url, timeout=15)
+    office = httpx.AsyncClient(base_url=cluster["authorisation"].url, timeout=15,
+                               headers=as_(settings, "it-0001", "trust_it"))
+    async with visits, office:
+        for person, roles in (("staff-0001", ["staff"]), ("dsl-0001", ["dsl", "staff"])):
+            put = await office.put(f"/v1/schools/{URN}/staff/{person}", json={"roles": roles})
+            assert put.status_code == 200, put.text
+        trust_wide = await office.put(f"/v1/schools/{URN}/staff/it-0002",
+                                      json={"roles": ["trust_it"]})
+        assert trust_wide.status_code == 422  # trust-wide roles are not on a school's register
+
+        async def request(user: str, role: str) -> httpx.Response:
+            return await visits.post(f"/v1/schools/{URN}/visits", json=visit_request([user]),
+                                     headers=as_(settings, user, role))
+
+        for _ in range(100):  # the register reaches the visits service over NATS
+            stranger = await request("staff-0009", "staff")
+            if stranger.status_code == 403:
+                break
+            await asyncio.sleep(0.1)
+        assert stranger.status_code == 403, stranger.text
+        assert "staff-0009 is not on school 123456's staff register" in stranger.text
+        for _ in range(100):  # both members arrive, in order
+            if (await request("dsl-0001", "dsl")).status_code == 201:
+                break
+            await asyncio.sleep(0.1)
+        assert (await request("staff-0001", "staff")).status_code == 201
+        assert (await request("dsl-0001", "dsl")).status_code == 201
+        promoted = await request("staff-0001", "dsl")  # a token claiming more than the register
+        assert promoted.status_code == 403
+        assert "as staff, not dsl" in promoted.text
+        assert (await request("it-0001", "trust_it")).status_code == 403  # policy: not a visitor
