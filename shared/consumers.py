@@ -18,9 +18,8 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, TimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError, ServiceUnavailableError
+from nats.js.errors import NotFoundError
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import EnvelopeError, from_wire
@@ -80,12 +79,15 @@ class Consumer:
         self._task = asyncio.create_task(self._pull(pull), name=f"consumer {self.durable}")
 
     async def _pull(self, pull: Any) -> None:
+        """Fetch for ever: nothing but cancellation ends this loop."""
         while True:
             try:
                 messages = await pull.fetch(self.subscription.batch_size, timeout=1.0)
-            except TimeoutError:
+            except TimeoutError:  # nats' and asyncio's: nothing to fetch just now
                 continue
-            except (ConnectionClosedError, ServiceUnavailableError) as error:
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # e.g. reconnecting, or JetStream unavailable
                 log.warning("consumer %s cannot fetch (%r); retrying", self.durable, error)
                 await asyncio.sleep(0.5)
                 continue

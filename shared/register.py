@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.contracts import Role
@@ -32,6 +32,7 @@ class StaffRegisters:
     def __init__(self) -> None:
         self.schools: dict[str, dict[str, set[Role]]] = defaultdict(dict)
         self.ready = asyncio.Event()
+        self._pull: Any = None
 
     def apply(self, change: StaffRolesChanged) -> None:
         school = self.schools[change.school_urn]
@@ -54,21 +55,29 @@ class StaffRegisters:
         names = ", ".join(sorted(str(r) for r in held))
         return (f"{user} is on school {school_urn}'s staff register as {names}, not {role}")
 
-    async def follow(self, connection: Client, settings: DoorstepSettings) -> None:
-        """Read every register change from the stream's start, then keep up. `ready` is set
-        once a fetch finds nothing more: until then the service does not answer as healthy."""
-        pull = await connection.jetstream().pull_subscribe(
+    async def catch_up(self, connection: Client, settings: DoorstepSettings) -> None:
+        """Read every register change from the stream's start; `ready` once nothing is left.
+        The service starts answering only after this (its health says so)."""
+        self._pull = await connection.jetstream().pull_subscribe(
             f"{settings.subject_root}.events.*.*.staffregister.>", stream=settings.stream_name,
             config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
                                   inactive_threshold=300.0))
+        while (await self._pull.consumer_info()).num_pending > 0:
+            await self._fetch(timeout=1.0)
+        self.ready.set()
+
+    async def keep_up(self) -> None:
+        """Then follow each change as it is published (a background task)."""
         while True:
-            try:
-                messages = await pull.fetch(256, timeout=0.2 if not self.ready.is_set() else 1.0)
-            except TimeoutError:
-                self.ready.set()
-                continue
-            for message in messages:
-                self._take(message)
+            await self._fetch(timeout=1.0)
+
+    async def _fetch(self, timeout: float) -> None:
+        try:
+            messages = await self._pull.fetch(256, timeout=timeout)
+        except TimeoutError:  # nats' and asyncio's alike: nothing new
+            return
+        for message in messages:
+            self._take(message)
 
     def _take(self, message: Msg) -> None:
         try:

@@ -69,9 +69,9 @@ async def start(runtime: Runtime) -> None:
                         security=broker_security(settings))
     await broker.connect()
     await ensure_stream(broker, settings)
-    connection = broker.connection
-    runtime.tasks.append(asyncio.create_task(_forever(
-        "staff register", lambda: runtime.registers.follow(connection, settings))))
+    await runtime.registers.catch_up(broker.connection, settings)
+    runtime.tasks.append(asyncio.create_task(_forever("staff register",
+                                                      runtime.registers.keep_up)))
     for subscription in runtime.subscriptions:
         consumer = Consumer(settings, subscription, runtime.refuse)
         await consumer.start(broker.connection)
