@@ -16,6 +16,7 @@ from faststream.nats import NatsBroker, NatsNKey
 from nats.js.api import ConsumerConfig
 
 from shared.bus import ensure_stream
+from shared.cli.main import main
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import VisitRequested
@@ -167,3 +168,16 @@ async def test_the_services_work_with_their_own_keys(secured, stream, tmp_path: 
         assert [event["type"] for event in history] == ["VisitRequested"]
     finally:
         cluster.stop()
+
+
+async def test_a_revoked_integrator_is_locked_out_at_once(secured, tmp_path: Path) -> None:
+    server, credentials, _ = secured
+    kept = tmp_path / "kept.nk"  # a copy the integrator kept of its seed
+    kept.write_text(credentials.seed_file("mis-t1").read_text())
+    await (await connect(server, credentials, "mis-t1")).close()  # it connects today
+    assert main(["integrator", "--data-dir", str(tmp_path), "--auth-dir", str(tmp_path / "auth"),
+                 "revoke", "mis-t1"]) == 0  # rewrites auth.conf and reloads the server
+    await asyncio.sleep(0.5)  # the reload is a signal: give the server a moment
+    with pytest.raises(Exception, match=r"(?i)authorization"):
+        await nats.connect(server.url, nkeys_seed=str(kept), allow_reconnect=False,
+                           max_reconnect_attempts=0, error_cb=_quiet)
