@@ -109,6 +109,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         site = VisitsOnSite(settings, {name: p.url for name, p in cluster.processes.items()})
         await site.put_on_site(args.visits)
         before = await asyncio.to_thread(trail_count, settings, "CheckedIn")
+        rss_before = rss_of(cluster)
         latencies, statuses, began = await check_ins(site, args.check_ins, args.in_flight)
         accepted_at = time.perf_counter()
         accepted = statuses.get(200, 0)
@@ -117,6 +118,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
                 raise TimeoutError("the trail did not catch up within 300 s")
             await asyncio.sleep(0.05)
         in_trail_at = time.perf_counter()
+        rss_after = rss_of(cluster)
     finally:
         cluster.stop()
         server.stop()
@@ -127,7 +129,19 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         "trail_rate": accepted / (in_trail_at - began),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "rss_mb": {name: (rss_before[name], rss_after[name]) for name in rss_before},
     }
+
+
+def rss_of(cluster: Cluster) -> dict[str, float]:
+    """Each service's resident memory in MB, read from /proc (Linux)."""
+    found = {}
+    for name, process in cluster.processes.items():
+        assert process.process is not None
+        status = Path(f"/proc/{process.process.pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        found[name] = kb / 1024
+    return found
 
 
 def report(result: dict[str, Any]) -> None:
@@ -139,7 +153,10 @@ def report(result: dict[str, Any]) -> None:
     print(f"check-ins in the audit trail  {result['trail_rate']:>9,.0f} /s")
     print(f"end to end / raw              {ratio:>9.3f}   (target >= {TARGET_RATIO}{floor})")
     print(f"HTTP latency p50 / p99        {result['p50_ms']:>6.1f} / {result['p99_ms']:.1f} ms"
-          f"   (target p99 <= {TARGET_P99_MS:.0f} ms)", flush=True)
+          f"   (target p99 <= {TARGET_P99_MS:.0f} ms)")
+    memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"
+                       for name, (before, after) in result["rss_mb"].items())
+    print(f"RSS MB before -> after        {memory}", flush=True)
 
 
 def main() -> None:
