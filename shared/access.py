@@ -118,7 +118,6 @@ POLICY: dict[str, Rule] = {
     "GET /v1/audit/export": _trust(OVERSIGHT),
     "POST /v1/audit/corrections": _trust(R.DSL, R.TRUST_SAFETY_LEAD),
 }
-DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
 def rule_for(method: str, path: str) -> Rule:
@@ -154,7 +153,7 @@ async def enforce(request: Request) -> None:
         names = ", ".join(sorted(str(role) for role in rule.roles))
         raise HTTPException(403, f"{request.method} {path} needs one of these roles: {names}; "
                                  f"your token's role is {principal.role}")
-    if rule.scope is Scope.SCHOOL and not principal.trust_wide and principal.role != Role.SYSTEM:
+    if rule.scope is Scope.SCHOOL and not principal.trust_wide:
         on_register(request, principal, request.path_params["urn"])
 
 
@@ -178,7 +177,6 @@ def reach_school(request: Request, principal: Principal, urn: str) -> None:
         raise HTTPException(404, f"no school {urn}") from None
     if trust != principal.trust_id:
         raise HTTPException(404, f"no school {urn}")
-    if principal.role not in TRUST_WIDE and principal.role is not Role.SYSTEM \
-            and urn not in principal.schools:
+    if not principal.trust_wide and urn not in principal.schools:
         raise HTTPException(403, f"your token covers school(s) {', '.join(principal.schools)}, "
                                  f"not {urn}")
