@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from services.visits.domain import Visit
-from services.visits.rules import SignOutFacts
+from services.visits.domain.rules import SignOutFacts
 from shared.commands import serialised
 from shared.contracts import Actor
 from shared.errors import NotFound

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from services.visits.domain import Status, Visit
-from services.visits.rules import SignOutFacts
+from services.visits.domain.rules import SignOutFacts
 from shared.contracts import Actor, Role
 from shared.errors import Conflict, RulesBroken
 from shared.meta import command_meta

@@ -1,4 +1,8 @@
-"""What records keeps itself: incidents, safeguarding concerns, write-ups, corrections. Pure."""
+"""What records keeps itself: incidents, safeguarding concerns, write-ups, corrections. Pure.
+
+A package, like every service's `domain/`; its aggregates live in this `__init__` so that
+their stored events keep the topics (`services.<service>.domain:...`) they were saved under.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Aggregates of the authorisation service. Pure: no I/O, no framework."""
+"""Aggregates of the authorisation service. Pure: no I/O, no framework.
+
+A package, like every service's `domain/`; its aggregates live in this `__init__` so that
+their stored events keep the topics (`services.<service>.domain:...`) they were saved under.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The Visit aggregate: every step of a home visit, in order, as stored events. Pure."""
+"""The Visit aggregate: every step of a home visit, in order, as stored events. Pure.
+
+A package, like every service's `domain/`; its aggregates live in this `__init__` so that
+their stored events keep the topics (`services.<service>.domain:...`) they were saved under.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.visits.rules import SignOutFacts, sign_out_breaks
+from services.visits.domain.rules import SignOutFacts, sign_out_breaks
 from shared.errors import Conflict, RulesBroken
 from shared.meta import Meta
 
