@@ -104,6 +104,7 @@ POLICY: dict[str, Rule] = {
     f"GET {S}/escalation-contacts": _school(SENIOR, R.TRUST_IT, R.TRUST_SAFETY_LEAD),
     f"PUT {S}/escalation-contacts": _school(R.DSL, R.HEADTEACHER, R.SLT, R.TRUST_IT,
                                             R.TRUST_SAFETY_LEAD),
+    "GET /v1/escalation-ladders": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.AUDITOR),
     # records
     f"GET {V}/history": _school(WATCHERS),
     f"POST {S}/incidents": _school(FRONT_LINE),

@@ -35,6 +35,13 @@ def school_trust(settings: DoorstepSettings, urn: str) -> str:
     return trust
 
 
+def schools_of(settings: DoorstepSettings, trust: str) -> list[str] | None:
+    """The trust's schools, from the schools file; None when the deployment has no such file."""
+    if settings.schools_file is None:
+        return None
+    return sorted(urn for urn, owner in _load(settings.schools_file).items() if owner == trust)
+
+
 def trust_of(request: Request, urn: str) -> str:
     settings: DoorstepSettings = request.app.state.settings
     return school_trust(settings, urn)

@@ -15,6 +15,7 @@ from shared.contracts.visits import Phone
 from shared.http import request_id
 from shared.meta import command_meta
 from shared.service import runtime_of
+from shared.tenancy import schools_of
 
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["escalation"])
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN")]
@@ -114,3 +115,14 @@ def get_contacts(urn: Urn, request: Request, principal: CurrentPrincipal
                  ) -> list[dict[str, Any]]:
     """The school's escalation contacts."""
     return _app(request).directory(urn)
+
+
+trust_router = APIRouter(prefix="/v1/escalation-ladders", tags=["escalation"])
+
+
+@trust_router.get("")
+def ladders(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Every school of the trust whose escalation ladder reaches nobody at some level (and
+    those that are complete): trust IT fills the gaps before a visit needs them."""
+    schools = schools_of(request.app.state.settings, principal.trust_id)
+    return _app(request).ladders(schools)

@@ -11,9 +11,16 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
-from services.escalation.domain.ladder import TOP_LEVEL, Contact, contacts_for, level_reason
+from services.escalation.domain.ladder import (
+    TOP_LEVEL,
+    Contact,
+    contacts_for,
+    ladder_gaps,
+    level_reason,
+)
 from services.escalation.visitfacts import apply_visit_event
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent
@@ -233,6 +240,21 @@ class EscalationApplication(Application[UUID]):
         return list(found.contacts) if found else []
 
     # --- queries ---
+
+    def ladders(self, schools: list[str] | None) -> list[dict[str, Any]]:
+        """Each school's ladder, complete or not (and what it lacks). `schools`: the trust's
+        schools; None when no schools file names them: then every school with a directory."""
+        if schools is None:
+            topic = get_topic(ContactDirectory.Created)  # type: ignore[attr-defined]
+            created = self.recorder.select_notifications(start=None, limit=100_000,
+                                                         topics=[topic])
+            opened: list[Any] = [self.mapper.to_domain_event(n) for n in created]
+            schools = sorted({event.school_urn for event in opened})
+        report = []
+        for school in schools:
+            gaps = ladder_gaps(self.directory(school))
+            report.append({"school_urn": school, "complete": not gaps, "missing": gaps})
+        return report
 
     def escalation(self, escalation_id: UUID, school_urn: str) -> Escalation:
         found: Escalation | None = self._get(escalation_id, Escalation)

@@ -63,4 +63,5 @@ def replica_name(settings: EscalationSettings) -> str:
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
-    return create_api(NAME, build_runtime, [api.router], escalation_settings(settings))
+    return create_api(NAME, build_runtime, [api.router, api.trust_router],
+                      escalation_settings(settings))

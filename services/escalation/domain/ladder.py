@@ -70,3 +70,20 @@ def level_reason(level: int, trigger: str) -> str:
         3: "the headteacher is told and decides about the police",
         4: "the top level was not acknowledged: every safety lead of the school and trust is told",
     }[level]
+
+
+# LadderIsComplete: a school's ladder must reach someone at each level above the buddy. Who is
+# needed where comes from LEVEL_ROLES; "reachable" means a phone or a webhook to call.
+NEEDED = {2: "a senior leader (slt)", 3: "the headteacher",
+          FALLBACK_LEVEL: "a safety lead (dsl, deputy_dsl, slt, headteacher, trust_safety_lead)"}
+
+
+def ladder_gaps(directory: list[Contact]) -> list[str]:
+    """What the school's ladder lacks, level by level; empty when every level reaches someone."""
+    gaps = []
+    for level, needed in NEEDED.items():
+        reachable = [c for c in directory if c["role"] in LEVEL_ROLES[level]
+                     and (c.get("phone") or c.get("webhook_url"))]
+        if not reachable:
+            gaps.append(f"level {level}: no reachable contact; add {needed} with a phone")
+    return gaps
