@@ -118,6 +118,8 @@ POLICY: dict[str, Rule] = {
     "GET /v1/audit/checkpoints": _trust(OVERSIGHT),
     "GET /v1/audit/export": _trust(OVERSIGHT),
     "POST /v1/audit/corrections": _trust(R.DSL, R.TRUST_SAFETY_LEAD),
+    f"GET {S}/data-subjects/{{kind}}/{{subject_id}}/access-export": _school(DSLS),
+    f"POST {S}/data-subjects/{{kind}}/{{subject_id}}/erasure": _school(R.DSL),
 }
 
 

@@ -19,6 +19,10 @@ MSG_ID_HEADER = "Nats-Msg-Id"
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (event type, from version) -> function giving the payload of the next version
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+# Version 2 of these sealed their personal fields. A version 1 message carried them in clear: it
+# is refused (and so recorded and raised), never re-published or stored as if it were sealed.
+SEALED_IN_V2 = ("VisitRequested", "Departed", "Arrived", "VisitCancelled", "VisitDeclined",
+                "IncidentReported", "SafeguardingConcernRaised", "VisitWrittenUp", "EntryCorrected")
 
 
 class EnvelopeError(ValueError):
@@ -98,3 +102,14 @@ def upcast(name: str, data: dict[str, Any], current: int) -> dict[str, Any]:
         version += 1
         data["schema_version"] = version
     return data
+
+
+def _clear_text_refused(name: str) -> Upcaster:
+    def refuse(data: dict[str, Any]) -> dict[str, Any]:
+        raise EnvelopeError(f"{name} v1 carries personal data in clear; this deployment reads "
+                            "only v2, with personal fields sealed")
+    return refuse
+
+
+for _name in SEALED_IN_V2:
+    UPCASTERS[(_name, 1)] = _clear_text_refused(_name)

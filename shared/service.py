@@ -107,6 +107,9 @@ async def stop(runtime: Runtime) -> None:
         if connection is not None and not connection.is_connected:
             await connection.close()  # NATS is gone (e.g. with the launcher): nothing to drain
         await runtime.broker.stop()
+    # A cancelled task's work in a thread (the relay saving its position, a consumer's command)
+    # runs on: the store is closed only once every such thread has finished with it.
+    await asyncio.get_running_loop().shutdown_default_executor()
     runtime.app.close()
 
 

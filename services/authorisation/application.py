@@ -29,7 +29,9 @@ from shared.contracts.authorisation import VisitConditions
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
+from shared.keystore import DataSubject
 from shared.meta import command_meta, reaction_meta
+from shared.sealing import Sealer
 
 SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
 # The rules that say who may decide at all (as opposed to whether the visit may go ahead).
@@ -39,9 +41,10 @@ AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisi
 class AuthorisationApp(Application[UUID]):
     name = "authorisation"
 
-    def __init__(self, env: dict[str, str] | None = None, *, catalogue: Catalogue | None = None,
-                 default_pack: str = TRUST_DEFAULT) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,
+                 catalogue: Catalogue | None = None, default_pack: str = TRUST_DEFAULT) -> None:
         super().__init__(env=env)
+        self.sealer = sealer
         self.catalogue = catalogue or Catalogue.load()
         self.default_pack = default_pack
 
@@ -219,7 +222,8 @@ class AuthorisationApp(Application[UUID]):
                                      for b in no_authority])
         if body.decision == "decline":
             case.decline(declined_by=actor.id, broken_rules=[b.as_dict() for b in broken],
-                         reason=body.reason, policy_pack=label, meta=meta)
+                         reason=self.sealer.seal_optional(self._household_of(case), body.reason),
+                         policy_pack=label, meta=meta)
         elif broken:
             raise RulesBroken(
                 f"visit {visit_id} cannot be authorised under {label}: {len(broken)} rule(s) "
@@ -237,6 +241,11 @@ class AuthorisationApp(Application[UUID]):
                            policy_pack=label, meta=meta)
         self._save(case)
         return case
+
+    @staticmethod
+    def _household_of(case: VisitCase) -> DataSubject:
+        """A decision's free text belongs to the household visited, sealed under its key."""
+        return DataSubject(case.request["trust_id"], "household", case.household_id)
 
     def facts(self, case: VisitCase, requirement: Requirement, body: DecisionIn, actor: Actor
               ) -> Facts:

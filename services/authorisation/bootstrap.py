@@ -10,6 +10,8 @@ from services.authorisation.integration import translate
 from services.authorisation.packs import PACKS_DIR, Catalogue
 from services.authorisation.settings import AuthorisationSettings
 from services.authorisation.subscribers import subscriptions
+from shared.keystore import open_key_store
+from shared.sealing import Sealer
 from shared.service import Runtime, create_api
 from shared.settings import DoorstepSettings
 from shared.store import store_env
@@ -21,7 +23,8 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
     own = AuthorisationSettings()
     folders = [PACKS_DIR, *([own.packs_dir] if own.packs_dir else [])]
     catalogue = Catalogue.load(*folders)  # a bad pack file stops the start, naming the fault
-    app = AuthorisationApp(env=store_env(settings, NAME), catalogue=catalogue,
+    app = AuthorisationApp(env=store_env(settings, NAME), sealer=Sealer(open_key_store(settings)),
+                           catalogue=catalogue,
                            default_pack=own.default_pack)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))

@@ -16,6 +16,8 @@ from services.escalation.notify import FakeGateway, Gateway
 from services.escalation.scheduler import DeadlineIndex, Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
 from services.escalation.subscribers import subscriptions
+from shared.keystore import open_key_store
+from shared.sealing import Sealer
 from shared.service import Runtime, create_api
 from shared.settings import DoorstepSettings
 from shared.store import store_env
@@ -49,6 +51,7 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                       replica_name(settings), settings.escalation_lease_seconds)
         scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
                               gateway=gateway, webhook_secret=settings.escalation_webhook_secret,
+                              sealer=Sealer(open_key_store(settings)),
                               nudge=runtime.nudge_relay, wakeup=wakeup)
         await asyncio.gather(lease.hold_forever(), scheduler.run())
 

@@ -22,6 +22,7 @@ from services.escalation.application import EscalationApplication
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.lease import Lease
 from services.escalation.notify import Gateway, SendFailed, post_webhook, sms_text
+from shared.sealing import SHREDDED, Sealer
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +137,10 @@ class Scheduler:
     """Follows the store on every replica; only the lease holder fires and notifies."""
 
     def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
-                 *, tick: float, gateway: Gateway | None, webhook_secret: str,
+                 *, tick: float, gateway: Gateway | None, webhook_secret: str, sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None) -> None:
         self.app = app
+        self.sealer = sealer
         self.index = index
         self.lease = lease
         self.tick = tick
@@ -217,7 +219,11 @@ class Scheduler:
                     detail = await post_webhook(client, delivery.address, self.webhook_secret,
                                                 str(delivery.id), delivery.message)
                 elif self.gateway is not None:
-                    detail = await self.gateway.send(delivery.channel, delivery.address,
+                    # a phone from a sign-out is sealed: opened only here, to send
+                    address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
+                    if address == SHREDDED:
+                        raise SendFailed("the number was erased with the household's data")
+                    detail = await self.gateway.send(delivery.channel, address,
                                                      sms_text(delivery.message), delivery.message)
                 else:
                     raise SendFailed(f"no {delivery.channel} gateway is configured")

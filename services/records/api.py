@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -16,8 +16,7 @@ from services.records.chain import timestamp
 from services.records.export import chronology_html
 from services.records.trail import Selection
 from shared.auth import CurrentPrincipal, Principal
-from shared.contracts.base import Distinct
-from shared.contracts.records import FollowUpAction
+from shared.contracts.base import Distinct, StaffId
 from shared.contracts.visits import Reference
 from shared.errors import Invalid
 from shared.http import request_id
@@ -61,6 +60,12 @@ class Concern(Body):
     pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
     description: str = Field(min_length=3, max_length=10_000)
     immediate_risk: bool = False
+
+
+class FollowUpAction(Body):
+    description: str = Field(min_length=1, max_length=2000)
+    owner: StaffId
+    due: date
 
 
 class WriteUpBody(Body):

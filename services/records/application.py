@@ -20,17 +20,21 @@ from services.records.domain import (
     Correction,
     Incident,
     SafeguardingConcern,
+    Shredding,
     WriteUp,
     record_id,
 )
+from services.records.personal import sealed_correction, sealed_write_up, subject_of
 from services.records.settings import RecordsSettings
 from services.records.trail import Appended, Selection, Trail
 from services.records.workday import share_by
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.base import TRUST_WIDE_URN
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
+from shared.keystore import DataSubject
 from shared.meta import Meta, command_meta
+from shared.sealing import Sealer
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)
@@ -40,11 +44,12 @@ SYSTEM = Actor(id="records", role=Role.SYSTEM)
 class RecordsApplication(Application[UUID]):
     name = "records"
 
-    def __init__(self, env: dict[str, str] | None = None, *, trail: Trail,
+    def __init__(self, env: dict[str, str] | None = None, *, trail: Trail, sealer: Sealer,
                  settings: RecordsSettings | None = None,
                  clock: Clock = lambda: datetime.now(UTC)) -> None:
         super().__init__(env)
         self.trail = trail
+        self.sealer = sealer
         self.settings = settings or RecordsSettings()
         self.zone = ZoneInfo(self.settings.timezone)
         self.clock = clock
@@ -59,8 +64,9 @@ class RecordsApplication(Application[UUID]):
         return self.trail.append_many(events, also=projections.apply)
 
     def history(self, selection: Selection) -> list[dict[str, Any]]:
-        """In trail order. Empty, not 404: records cannot tell "no such visit" from "not yet"."""
-        return self.trail.history(selection)
+        """In trail order, personal fields opened (`[shredded]` once erased). Empty, not 404:
+        records cannot tell "no such visit" from "not yet"."""
+        return [self.sealer.unsealed(entry) for entry in self.trail.history(selection)]
 
     def take_checkpoints(self) -> list[Checkpoint]:
         """Anchor each trust's head: stored, published on NATS, kept for export."""
@@ -85,8 +91,10 @@ class RecordsApplication(Application[UUID]):
     def report_incident(self, visit_id: UUID | None, report: dict[str, Any], meta: Meta,
                         key: str) -> Incident:
         deadline = share_by(self.clock(), self.settings.day_end(meta["school_urn"]), self.zone)
-        incident = Incident(visit_id, report, deadline, with_visit(meta, visit_id),
-                            id=record_id("incident", key))
+        record = record_id("incident", key)
+        subject = subject_of(self.trail, meta["trust_id"], visit_id, None, record)
+        report = report | {"description": self.sealer.seal(subject, report["description"])}
+        incident = Incident(visit_id, report, deadline, with_visit(meta, visit_id), id=record)
         return self._save_once(incident)
 
     @serialised(by="incident_id")
@@ -118,8 +126,11 @@ class RecordsApplication(Application[UUID]):
 
     def raise_concern(self, visit_id: UUID | None, concern: dict[str, Any], meta: Meta,
                       key: str) -> SafeguardingConcern:
-        raised = SafeguardingConcern(visit_id, concern, with_visit(meta, visit_id),
-                                     id=record_id("concern", key))
+        record = record_id("concern", key)
+        subject = subject_of(self.trail, meta["trust_id"], visit_id, concern.get("pupil_ids"),
+                             record)
+        concern = concern | {"description": self.sealer.seal(subject, concern["description"])}
+        raised = SafeguardingConcern(visit_id, concern, with_visit(meta, visit_id), id=record)
         return self._save_once(raised)
 
     @serialised(by="concern_id")
@@ -132,8 +143,10 @@ class RecordsApplication(Application[UUID]):
 
     def write_up(self, visit_id: UUID, write_up: dict[str, Any], meta: Meta, key: str
                  ) -> WriteUp:
-        written = WriteUp(visit_id, write_up, with_visit(meta, visit_id),
-                          id=record_id("writeup", key))
+        record = record_id("writeup", key)
+        subject = subject_of(self.trail, meta["trust_id"], visit_id, None, record)
+        written = WriteUp(visit_id, sealed_write_up(self.sealer, subject, write_up),
+                          with_visit(meta, visit_id), id=record)
         return self._save_once(written)
 
     def correct(self, trust_id: str, corrects_event_id: str, reason: str,
@@ -145,9 +158,30 @@ class RecordsApplication(Application[UUID]):
             raise NotFound(f"the trail has no entry for event {corrects_event_id}")
         visit = UUID(entry["visit_id"]) if entry["visit_id"] else None
         meta = {**meta, "school_urn": entry["school_urn"]}
+        record = record_id("correction", key)
+        subject = subject_of(self.trail, trust_id, visit, entry["payload"].get("pupil_ids"), record)
+        reason, correction = sealed_correction(self.sealer, subject, reason, correction)
         fix = Correction(visit, corrects_event_id, reason, correction, with_visit(meta, visit),
-                         id=record_id("correction", key))
+                         id=record)
         return self._save_once(fix)
+
+    # -- retention and erasure ------------------------------------------------------------------
+    def shred(self, subject: DataSubject, basis: str, decision: str, actor: Actor,
+              school_urn: str = TRUST_WIDE_URN, *, tidy: bool = True) -> Shredding:
+        """Record the shredding, then destroy the subject's keys. Repeating it after a stop in
+        between finds the same record and destroys what is left."""
+        live = [k.key_id for k in self.sealer.store.records(subject) if k.destroyed_at is None]
+        if not live:
+            raise Conflict(f"nothing of {subject.ref} is held under a live key: already shredded, "
+                           "or never recorded")
+        meta = command_meta(trust_id=subject.trust_id, school_urn=school_urn, actor=actor,
+                            correlation_id=record_id("shredding", subject.ref),
+                            causation_id=None)
+        shredding = self._save_once(Shredding(
+            subject.kind, subject.id, live, basis, decision, actor.id, with_visit(meta, None),
+            id=record_id("shredding", f"{subject.trust_id}/{subject.ref}/{','.join(live)}")))
+        self.sealer.store.destroy(subject, by=actor.id, why=f"{basis}: {decision}", tidy=tidy)
+        return shredding
 
     # -- helpers --------------------------------------------------------------------------------
     def _save_once(self, aggregate: A) -> A:

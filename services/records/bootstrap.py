@@ -8,7 +8,7 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 from fastapi import FastAPI
 
-from services.records import api, audit_api
+from services.records import api, audit_api, subject_api
 from services.records.application import RecordsApplication
 from services.records.entries import Cipher, PlainCipher
 from services.records.integration import translate
@@ -16,6 +16,8 @@ from services.records.settings import RecordsSettings
 from services.records.subscribers import subscriptions
 from services.records.tables import trail_engine
 from services.records.trail import Trail
+from shared.keystore import open_key_store
+from shared.sealing import Sealer
 from shared.service import Runtime, create_api
 from shared.settings import DoorstepSettings
 from shared.store import cipher_key, store_env
@@ -33,7 +35,8 @@ def trail_cipher(settings: DoorstepSettings) -> Cipher:
 
 def build_application(settings: DoorstepSettings) -> RecordsApplication:
     trail = Trail(trail_engine(settings), trail_cipher(settings))
-    return RecordsApplication(store_env(settings, NAME), trail=trail, settings=RecordsSettings())
+    return RecordsApplication(store_env(settings, NAME), trail=trail,
+                              sealer=Sealer(open_key_store(settings)), settings=RecordsSettings())
 
 
 async def anchor_checkpoints(runtime: Runtime) -> None:
@@ -64,4 +67,4 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
-    return create_api(NAME, build_runtime, [api.router, audit_api.router], settings)
+    return create_api(NAME, build_runtime, [api.router, audit_api.router, subject_api.router], settings)

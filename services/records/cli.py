@@ -19,6 +19,8 @@ from services.records.export import (
 )
 from services.records.tables import trail_engine
 from services.records.trail import Selection, Trail
+from shared.keystore import open_key_store
+from shared.sealing import Sealer
 from shared.settings import DoorstepSettings
 
 
@@ -96,7 +98,8 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         selection = Selection(trust_id=args.trust, visit_id=args.visit, ref=args.subject,
                               as_of=args.as_of)
-        entries = trail.history(selection)
+        sealer = Sealer(open_key_store(DoorstepSettings()))
+        entries = [sealer.unsealed(entry) for entry in trail.history(selection)]
         title = f"History of {args.subject or 'visit ' + str(args.visit)}"
         args.output.write_text(chronology_html(title, entries), encoding="utf-8")
     print(f"wrote {args.output}")

@@ -53,6 +53,8 @@ def references(data: dict[str, Any]) -> str:
     found: set[str] = set()
     if data.get("household_id"):
         found.add(f"household:{data['household_id']}")
+    if data.get("subject_kind") and data.get("subject_id"):  # SubjectShredded names its subject
+        found.add(f"{data['subject_kind']}:{data['subject_id']}")
     for pupil in data.get("pupil_ids") or []:
         found.add(f"pupil:{pupil}")
     for staff in data.get("staff_ids") or []:

@@ -39,6 +39,9 @@ PUBLISHED: dict[type[Any], Callable[[dict[str, Any], Any], IntegrationEvent]] = 
     domain.Correction.Corrected: lambda base, e: contract.EntryCorrected(  # type: ignore[attr-defined]
         **base, correction_id=str(e.originator_id), corrects_event_id=e.corrects_event_id,
         reason=e.reason, correction=e.correction),
+    domain.Shredding.Shredded: lambda base, e: contract.SubjectShredded(  # type: ignore[attr-defined]
+        **base, subject_kind=e.subject_kind, subject_id=e.subject_id, key_ids=e.key_ids,
+        basis=e.basis, decision=e.decision, decided_by=e.decided_by),
     domain.AuditCheckpointTaken.Taken: lambda base, e: contract.AuditCheckpoint(  # type: ignore[attr-defined]
         **base, length=e.length, head_hash=e.head_hash),
 }

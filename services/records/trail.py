@@ -220,6 +220,14 @@ class Trail:
             "hash": row.hash,
         }
 
+    def household_of(self, trust_id: str, visit_id: str) -> str | None:
+        """The household a visit went to, as its VisitRequested in the trail names it."""
+        with self.engine.connect() as conn:
+            ref = conn.execute(select(tables.refs.c.ref).where(
+                tables.refs.c.trust_id == trust_id, tables.refs.c.visit_id == visit_id,
+                tables.refs.c.ref.like("household:%")).limit(1)).scalar()
+        return ref.removeprefix("household:") if ref else None
+
     def entry(self, trust_id: str, event_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(T).where((T.c.trust_id == trust_id)
@@ -248,6 +256,10 @@ class Trail:
         if self.engine.dialect.name == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"
         with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            if self.engine.dialect.name == "sqlite":
+                # pysqlite starts no transaction for reads: each SELECT would see its own
+                # snapshot, and a head read before an append would disagree with the chain
+                conn.exec_driver_sql("BEGIN")
             head = conn.execute(select(tables.heads.c.length).where(
                 tables.heads.c.trust_id == trust_id)).first()
             c = tables.checkpoints.c

@@ -13,7 +13,7 @@ from services.visits.application import VisitsApplication
 from services.visits.views import visit_view
 from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.base import Distinct, StaffId, distinct
-from shared.contracts.visits import Phone, Reference, StaffOnVisit
+from shared.contracts.visits import Phone, Reference
 from shared.http import request_id
 from shared.meta import Meta, command_meta
 from shared.service import runtime_of
@@ -50,8 +50,14 @@ class VisitRequest(Body):
         return self
 
 
+class StaffMember(Body):
+    staff_id: StaffId
+    mobile: Phone
+    driving: bool = False
+
+
 class SignOut(Body):
-    staff: list[StaffOnVisit] = Field(min_length=1, max_length=20)
+    staff: list[StaffMember] = Field(min_length=1, max_length=20)
     vehicle_registration: str | None = Field(None, max_length=12)
     address: str = Field(min_length=3, max_length=500)
     expecting_to_see: str = Field(min_length=1, max_length=500)
@@ -112,7 +118,7 @@ def _act(request: Request, app: VisitsApplication, principal: Principal, urn: st
          step: Any) -> dict[str, Any]:
     visit = app.act(visit_id, urn, principal.actor, request_id(request), step)
     runtime_of(request).nudge_relay()
-    return visit_view(visit, principal.role)
+    return visit_view(visit, principal.role, app.sealer)
 
 
 @router.post("", status_code=201)
@@ -132,7 +138,7 @@ def request_visit(urn: Urn, body: VisitRequest, request: Request, app: App,
 @router.get("/{visit_id}")
 def get_visit(urn: Urn, visit_id: UUID, app: App, principal: CurrentPrincipal) -> dict[str, Any]:
     """The visit's current state."""
-    return visit_view(app.visit(visit_id, urn), principal.role)
+    return visit_view(app.visit(visit_id, urn), principal.role, app.sealer)
 
 
 @router.post("/{visit_id}/departure")
@@ -142,7 +148,7 @@ def depart(urn: Urn, visit_id: UUID, body: SignOut, request: Request, app: App,
     visit = app.depart(visit_id, urn, body.model_dump(mode="json"), principal.actor,
                        request_id(request))
     runtime_of(request).nudge_relay()
-    return visit_view(visit, principal.role)
+    return visit_view(visit, principal.role, app.sealer)
 
 
 @router.post("/{visit_id}/arrival")
@@ -150,7 +156,7 @@ def arrive(urn: Urn, visit_id: UUID, body: Arrival, request: Request, app: App,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """Arrived at the property, with the dynamic risk check at the door."""
     return _act(request, app, principal, urn, visit_id,
-                lambda v, m: v.arrive(body.dynamic_risk_ok, body.note, m))
+                lambda v, m: v.arrive(body.dynamic_risk_ok, body.note and app.sealed(v, body.note), m))
 
 
 @router.post("/{visit_id}/check-ins")
@@ -191,7 +197,7 @@ def return_(urn: Urn, visit_id: UUID, body: Return, request: Request, app: App,
 def cancel(urn: Urn, visit_id: UUID, body: Cancellation, request: Request, app: App,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """Cancel a visit that has not been signed out."""
-    return _act(request, app, principal, urn, visit_id, lambda v, m: v.cancel(body.reason, m))
+    return _act(request, app, principal, urn, visit_id, lambda v, m: v.cancel(app.sealed(v, body.reason), m))
 
 
 @router.post("/{visit_id}/duress")

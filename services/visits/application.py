@@ -12,10 +12,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 
 from services.visits.domain import Visit
 from services.visits.domain.rules import SignOutFacts
+from services.visits.personal import household, sealed_request, sealed_sign_out
 from shared.commands import serialised
 from shared.contracts import Actor
 from shared.errors import NotFound
 from shared.meta import Meta, command_meta
+from shared.sealing import Sealer
 
 Clock = Callable[[], datetime]
 
@@ -23,14 +25,17 @@ Clock = Callable[[], datetime]
 class VisitsApplication(Application[UUID]):
     name = "visits"
 
-    def __init__(self, env: dict[str, str] | None = None, *, timezone: str = "Europe/London",
+    def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,
+                 timezone: str = "Europe/London",
                  clock: Clock = lambda: datetime.now(UTC)) -> None:
         super().__init__(env)
+        self.sealer = sealer
         self.zone = ZoneInfo(timezone)
         self.clock = clock
 
     def request_visit(self, request: dict[str, Any], meta: Meta) -> UUID:
-        visit = Visit(request, meta)
+        """Personal fields are sealed before anything is stored (see `personal.py`)."""
+        visit = Visit(sealed_request(self.sealer, meta["trust_id"], request), meta)
         self.save(visit)
         return visit.id
 
@@ -63,7 +68,8 @@ class VisitsApplication(Application[UUID]):
             day=now.date(), leave_at=now.time(), back_by=back.time(),
             check_in_interval_minutes=sign_out["check_in_interval_minutes"],
         )
-        visit.depart(sign_out, facts, self.meta(visit, actor, causation_id))
+        sealed = sealed_sign_out(self.sealer, household(visit.trust_id, visit.request), sign_out)
+        visit.depart(sealed, facts, self.meta(visit, actor, causation_id))
         self.save(visit)
         return visit
 
@@ -75,6 +81,10 @@ class VisitsApplication(Application[UUID]):
         step(visit, self.meta(visit, actor, causation_id))
         self.save(visit)
         return visit
+
+    def sealed(self, visit: Visit, text: str) -> str:
+        """Free text about a visit (a note, a reason), sealed under the household's key."""
+        return self.sealer.seal(household(visit.trust_id, visit.request), text)
 
     @staticmethod
     def meta(visit: Visit, actor: Actor, causation_id: UUID) -> Meta:

@@ -8,6 +8,8 @@ from services.visits import api
 from services.visits.application import VisitsApplication
 from services.visits.integration import translate
 from services.visits.subscribers import subscriptions
+from shared.keystore import open_key_store
+from shared.sealing import Sealer
 from shared.service import Runtime, create_api
 from shared.settings import DoorstepSettings
 from shared.store import store_env
@@ -16,7 +18,8 @@ NAME = "visits"
 
 
 def build_runtime(settings: DoorstepSettings) -> Runtime:
-    app = VisitsApplication(store_env(settings, NAME), timezone=settings.timezone)
+    app = VisitsApplication(store_env(settings, NAME), sealer=Sealer(open_key_store(settings)),
+                            timezone=settings.timezone)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))
 

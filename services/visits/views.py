@@ -6,19 +6,22 @@ from typing import Any
 
 from services.visits.domain import Visit
 from shared.contracts import Role
+from shared.sealing import Sealer
 
 ROOM_ROLES = {Role.STAFF}
 
 
-def visit_view(visit: Visit, role: Role) -> dict[str, Any]:
+def visit_view(visit: Visit, role: Role, sealer: Sealer) -> dict[str, Any]:
+    """Opened for the person asking (the access policy has let them see this visit)."""
     in_the_room = role in ROOM_ROLES
     sign_out = dict(visit.sign_out or {})
     sign_out.pop("duress_phrase", None)
+    sign_out = sealer.unsealed(sign_out)
     view: dict[str, Any] = {
         "visit_id": str(visit.id),
         "school_urn": visit.school_urn,
         "status": str(visit.status),
-        "request": visit.request,
+        "request": sealer.unsealed(visit.request),
         "conditions": visit.conditions,
         "sign_out": sign_out or None,
         "check_ins": visit.check_ins_shown_to_staff if in_the_room else visit.check_ins,

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.contracts.base import Contract, Distinct, IntegrationEvent, Role, StaffId
+from shared.contracts.sealed import Sealed
 
 
 class RiskAssessed(IntegrationEvent):
@@ -73,10 +74,11 @@ class VisitAuthorised(IntegrationEvent):
 
 class VisitDeclined(IntegrationEvent):
     aggregate = "authorisation"
+    version = 2  # v2: reason sealed
 
     declined_by: StaffId
     broken_rules: list[BrokenRule] = Field(default_factory=list)
-    reason: str | None = None
+    reason: Sealed | None = None
     policy_pack: str | None = Field(None, description="the school's pack, name@version")
 
 

@@ -87,7 +87,7 @@ EVENT_TYPES: dict[str, type[IntegrationEvent]] = {}
 OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment": "authorisation",
           "escalation": "escalation", "incident": "records", "concern": "records",
           "writeup": "records", "correction": "records", "audit": "records",
-          "staffregister": "authorisation"}
+          "staffregister": "authorisation", "retention": "records"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 
@@ -100,7 +100,8 @@ class IntegrationEvent(Contract):
     abstract: ClassVar[bool] = True
 
     event_id: UUID
-    schema_version: int = Field(1, ge=1)
+    schema_version: int = Field(1, ge=1, description="this contract's version (the current one "
+                                                     "when not given)")
     occurred_at: AwareDatetime
     trust_id: TrustId
     school_urn: SchoolUrn
@@ -113,6 +114,13 @@ class IntegrationEvent(Contract):
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("abstract", False):
             EVENT_TYPES[cls.__name__] = cls
+
+    @model_validator(mode="before")
+    @classmethod
+    def _current_version_by_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("schema_version") is None:
+            return {**data, "schema_version": cls.version}
+        return data
 
     @model_validator(mode="after")
     def _this_version(self) -> IntegrationEvent:

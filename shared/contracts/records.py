@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
+from shared.contracts.sealed import Sealed
 from shared.contracts.visits import Reference
 
 
@@ -15,10 +16,11 @@ class IncidentReported(IntegrationEvent):
     """An incident on a visit, reported on return; the headteacher must see it that working day."""
 
     aggregate = "incident"
+    version = 2  # v2: description sealed
 
     incident_id: str
     kind: str
-    description: str
+    description: Sealed
     police_called: bool = False
     reported_by: StaffId = Field(description="who reported it")
     share_by: AwareDatetime | None = Field(None, description="end of the school's working day")
@@ -48,10 +50,11 @@ class SafeguardingConcernRaised(IntegrationEvent):
     """A safeguarding concern from a visit: the DSL is to be told at once."""
 
     aggregate = "concern"
+    version = 2  # v2: description sealed
 
     concern_id: str
     pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
-    description: str
+    description: Sealed
     immediate_risk: bool = False
     police_must_be_called: bool = Field(False, description="true whenever immediate_risk is")
     notify_roles: list[str] = Field(default_factory=lambda: ["dsl", "deputy_dsl"])
@@ -68,7 +71,7 @@ class SafeguardingConcernReceived(IntegrationEvent):
 
 
 class FollowUpAction(Contract):
-    description: str = Field(min_length=1, max_length=2000)
+    description: Sealed
     owner: StaffId
     due: date
 
@@ -77,9 +80,10 @@ class VisitWrittenUp(IntegrationEvent):
     """The write-up of a visit, with follow-up actions, owners and due dates."""
 
     aggregate = "writeup"
+    version = 2  # v2: summary and actions sealed
 
     writeup_id: str
-    summary: str
+    summary: Sealed
     actions: list[FollowUpAction] = Field(default_factory=list)
     written_by: StaffId
 
@@ -88,11 +92,13 @@ class EntryCorrected(IntegrationEvent):
     """A court-safe correction: nothing is edited; this points at the entry it corrects."""
 
     aggregate = "correction"
+    version = 2  # v2: reason and corrected text sealed
 
     correction_id: str
     corrects_event_id: str
-    reason: str
-    correction: dict[str, str] = Field(default_factory=dict, description="field -> corrected text")
+    reason: Sealed
+    correction: dict[str, Sealed] = Field(default_factory=dict,
+                                          description="field -> corrected text")
 
 
 class AuditCheckpoint(IntegrationEvent):
@@ -102,3 +108,22 @@ class AuditCheckpoint(IntegrationEvent):
 
     length: int = Field(ge=0, description="entries in the trust's trail")
     head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class SubjectShredded(IntegrationEvent):
+    """A data subject's keys were destroyed: every sealed copy of their personal data, on the
+    stream, in the trail, in the stores and in any export, is unreadable from now on. The
+    entries stay, in order, and the hash chain still verifies."""
+
+    aggregate = "retention"
+
+    subject_kind: str = Field(pattern=r"^(household|pupil|record)$")
+    subject_id: Reference
+    key_ids: list[str] = Field(min_length=1, description="the data keys destroyed")
+    basis: str = Field(pattern=r"^(retention|erasure)$",
+                       description="retention: its retention date passed; erasure: a DSL's "
+                                   "documented decision")
+    decision: str = Field(min_length=3, max_length=500,
+                          description="why, as recorded (a rule or a decision reference; no "
+                                      "names)")
+    decided_by: StaffId

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
+from shared.contracts.sealed import Sealed
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.:/-]+$")]
@@ -19,9 +20,11 @@ class VisitEvent(IntegrationEvent):
 
 
 class VisitRequested(VisitEvent):
+    version = 2  # v2: purpose sealed
+
     household_id: Reference
     pupil_ids: Annotated[list[Reference], Distinct] = Field(default_factory=list, max_length=50)
-    purpose: str
+    purpose: Sealed
     reason_code: str | None = None
     planned_date: date
     planned_start: datetime
@@ -33,29 +36,33 @@ class VisitRequested(VisitEvent):
 
 class StaffOnVisit(Contract):
     staff_id: StaffId
-    mobile: Phone
+    mobile: Sealed
     driving: bool = False
 
 
 class Departed(VisitEvent):
-    """Signed out: the record a buddy needs if anything goes wrong."""
+    """Signed out: the record a buddy needs if anything goes wrong. Personal fields sealed."""
+
+    version = 2  # v2: address, people, phones and vehicle sealed
 
     staff: list[StaffOnVisit] = Field(min_length=1, max_length=20)
-    vehicle_registration: str | None = None
-    address: str
-    expecting_to_see: str
+    vehicle_registration: Sealed | None = None
+    address: Sealed
+    expecting_to_see: Sealed
     expected_arrival: AwareDatetime
     expected_leave: AwareDatetime
     expected_return: AwareDatetime
     buddy_id: StaffId
-    buddy_phone: Phone
+    buddy_phone: Sealed
     check_in_interval_minutes: int = Field(ge=5, le=240)
     duress_phrase_agreed: bool
 
 
 class Arrived(VisitEvent):
+    version = 2  # v2: note sealed
+
     dynamic_risk_ok: bool = True
-    note: str | None = None
+    note: Sealed | None = None
 
 
 class CheckedIn(VisitEvent):
@@ -75,7 +82,9 @@ class Returned(VisitEvent):
 
 
 class VisitCancelled(VisitEvent):
-    reason: str
+    version = 2  # v2: reason sealed
+
+    reason: Sealed
 
 
 class DuressRaised(VisitEvent):

@@ -15,6 +15,8 @@ import pytest
 from shared.auth import mint_token
 from shared.contracts import Actor, Role
 from shared.contracts.records import SafeguardingConcernRaised
+from shared.keystore import DataSubject
+from shared.testing.sealing import scratch_sealer
 from tests.access.test_policy_matrix import OTHER, OWN, SCHOOLS_YAML, SIBLING
 from tests.robustness.test_trail_never_stalls import Bus
 
@@ -25,7 +27,8 @@ def concern(trust: str, school: str) -> SafeguardingConcernRaised:
     return SafeguardingConcernRaised(
         event_id=uuid4(), occurred_at=datetime.now(UTC), trust_id=trust, school_urn=school,
         actor=Actor(id="staff-0001", role=Role.STAFF), correlation_id=uuid4(),
-        concern_id=str(uuid4()), pupil_ids=["upn-P1"], description="an injury was seen",
+        concern_id=str(uuid4()), pupil_ids=["upn-P1"],
+        description=scratch_sealer().seal(DataSubject(trust, "pupil", "upn-P1"), "an injury"),
         raised_by="staff-0001")
 
 

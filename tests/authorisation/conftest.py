@@ -20,7 +20,9 @@ from shared.auth import mint_token
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.visits import VisitRequested
 from shared.envelope import from_wire, to_wire
+from shared.keystore import DataSubject
 from shared.settings import DoorstepSettings
+from shared.testing.sealing import scratch_sealer
 
 URN = "100001"
 TRUST = "dev-trust"
@@ -46,7 +48,8 @@ def visit_requested(*, visit_id: UUID | None = None, household: str = "hh-1",
     return VisitRequested(
         event_id=uuid4(), occurred_at=datetime.now(UTC), trust_id=TRUST, school_urn=urn,
         visit_id=visit_id or uuid4(), actor=Actor(id=staff[0], role=Role.STAFF),
-        correlation_id=uuid4(), household_id=household, purpose="attendance",
+        correlation_id=uuid4(), household_id=household,
+        purpose=scratch_sealer().seal(DataSubject(TRUST, "household", household), "attendance"),
         planned_date=day, planned_start=at(start), planned_end=at(end),
         staff_ids=list(staff), announced=announced, reason_code=reason_code,
         requested_by=staff[0])

@@ -13,6 +13,7 @@ from shared.contracts import Actor, Role
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
 from shared.errors import Invalid, NotFound
+from shared.testing.sealing import scratch_sealer, sealed
 from tests.authorisation.conftest import URN, visit_requested
 
 DSL = Actor(id="dsl-1", role=Role.DSL)
@@ -20,7 +21,8 @@ DSL = Actor(id="dsl-1", role=Role.DSL)
 
 @pytest.fixture
 def app() -> AuthorisationApp:
-    return AuthorisationApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return AuthorisationApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                            sealer=scratch_sealer())
 
 
 def told(cause: VisitRequested, event_class: type, **fields: object) -> object:
@@ -37,7 +39,7 @@ def test_arrivals_and_incidents_heard_twice_are_kept_once(app: AuthorisationApp)
     assert app.record_arrival(arrived) is True  # type: ignore[arg-type]
     assert app.record_arrival(arrived) is False  # type: ignore[arg-type]
     incident = told(visit, IncidentReported, incident_id="i-1", kind="aggression",
-                    description="shouting", reported_by="staff-1")
+                    description=sealed("shouting"), reported_by="staff-1")
     assert app.record_incident(incident) is True  # type: ignore[arg-type]
     assert app.record_incident(incident) is False  # type: ignore[arg-type]
 

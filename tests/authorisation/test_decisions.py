@@ -15,6 +15,7 @@ from shared.contracts import Actor, Role
 from shared.contracts.authorisation import RiskAssessed, VisitAuthorised, VisitDeclined
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
+from shared.testing.sealing import sealed
 from tests.authorisation.conftest import URN, Bus, Service, next_weekday, visit_requested
 
 pytestmark = pytest.mark.nats
@@ -133,7 +134,7 @@ async def test_the_households_history_decides_the_assessment_and_incidents_overt
     assert risk.review_date > first.planned_date
 
     await bus.publish(follow_up(second, IncidentReported, incident_id="inc-1", kind="aggression",
-                                description="shouting at the door", reported_by="staff-1"))
+                                description=sealed("shouting at the door"), reported_by="staff-1"))
     need = await requirement_when(service, base2, lambda n: n["shortfall"] is not None)
     assert "incident" in need["shortfall"]
     stale = service.post(f"{base2}/decision", {"decision": "authorise"})

@@ -13,6 +13,7 @@ from services.authorisation.schemas import AssessmentIn, AssignmentIn, DecisionI
 from shared.contracts import Actor, Role
 from shared.settings import DoorstepSettings
 from shared.store import store_env
+from shared.testing.sealing import sealer_for
 from tests.authorisation.conftest import URN, visit_requested
 
 DSL = Actor(id="dsl-1", role=Role.DSL)
@@ -53,10 +54,12 @@ def settings_for(tmp_path: Path, database_url: str | None = None) -> DoorstepSet
 
 def test_on_sqlite(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    story(lambda: AuthorisationApp(env=store_env(settings, "authorisation")))
+    story(lambda: AuthorisationApp(env=store_env(settings, "authorisation"),
+                                   sealer=sealer_for(settings)))
 
 
 @pytest.mark.postgres
 def test_on_postgresql(tmp_path: Path, database_url: str) -> None:
     settings = settings_for(tmp_path, database_url)
-    story(lambda: AuthorisationApp(env=store_env(settings, "authorisation")))
+    story(lambda: AuthorisationApp(env=store_env(settings, "authorisation"),
+                                   sealer=sealer_for(settings)))

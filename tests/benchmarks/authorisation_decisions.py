@@ -16,6 +16,7 @@ from services.authorisation.schemas import AssessmentIn, DecisionIn
 from shared.contracts import Actor, Role
 from shared.settings import DoorstepSettings
 from shared.store import store_env
+from shared.testing.sealing import sealer_for
 from tests.authorisation.conftest import URN, visit_requested
 from tests.authorisation.scenarios import CATALOGUE, LONE, facts
 
@@ -35,7 +36,8 @@ def decisions_per_second(n: int = 300) -> float:
     dsl = Actor(id="dsl-1", role=Role.DSL)
     with tempfile.TemporaryDirectory() as folder:
         settings = DoorstepSettings(environment="test", data_dir=Path(folder))
-        app = AuthorisationApp(env=store_env(settings, "authorisation"))
+        app = AuthorisationApp(env=store_env(settings, "authorisation"),
+                               sealer=sealer_for(settings))
         visits = [visit_requested(household=f"hh-{i}") for i in range(n)]
         started = time.perf_counter()
         for visit in visits:

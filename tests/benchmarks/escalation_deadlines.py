@@ -30,6 +30,7 @@ from shared.envelope import from_wire, to_wire
 from shared.launcher import Cluster, service_env
 from shared.natsserver import start_nats_server
 from shared.settings import DoorstepSettings
+from shared.testing.sealing import household, scratch_sealer
 
 INTERVAL, WAIT, GRACE = 60, 20, 5  # policy minutes (defaults but the interval); 1 minute = 1 s
 
@@ -38,14 +39,17 @@ def visit_events(due: datetime, school: str) -> list[contract.VisitEvent]:
     """A visit whose first contact (the no-one-home wait, 20 + 5 grace) falls due at `due`."""
     visit_id, correlation = uuid4(), uuid4()
     arrived = due - timedelta(seconds=WAIT + GRACE)
+    def s(text: str) -> str:  # sealed as the visits service seals them
+        return scratch_sealer().seal(household("bench-trust", "hh-bench"), text)
+
     base = {"trust_id": "bench-trust", "school_urn": school, "visit_id": visit_id,
             "actor": Actor(id="staff-0001", role=Role.STAFF), "correlation_id": correlation}
     departed = contract.Departed(
         **base, event_id=uuid4(), occurred_at=arrived - timedelta(seconds=10),
-        staff=[contract.StaffOnVisit(staff_id="staff-0001", mobile="07700 900001")],
-        address="1 Bench Street", expecting_to_see="parent", expected_arrival=arrived,
+        staff=[contract.StaffOnVisit(staff_id="staff-0001", mobile=s("07700 900001"))],
+        address=s("1 Bench Street"), expecting_to_see=s("parent"), expected_arrival=arrived,
         expected_leave=due + timedelta(hours=1), expected_return=due + timedelta(hours=2),
-        buddy_id="buddy-0001", buddy_phone="07700 900999", check_in_interval_minutes=INTERVAL,
+        buddy_id="buddy-0001", buddy_phone=s("07700 900999"), check_in_interval_minutes=INTERVAL,
         duress_phrase_agreed=True)
     return [departed, contract.Arrived(**base, event_id=uuid4(), occurred_at=arrived)]
 

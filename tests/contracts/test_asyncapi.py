@@ -32,3 +32,29 @@ def test_every_event_type_has_its_subject_and_payload() -> None:
         assert set(event_class.model_fields) <= set(schema["properties"]), name
         for envelope_field in IntegrationEvent.model_fields:
             assert envelope_field in schema["properties"], (name, envelope_field)
+
+
+def sealed_fields(schema: dict, schemas: dict, path: str = "") -> set[str]:  # type: ignore[type-arg]
+    """Every property path the document marks `x-doorstep-sealed`, through $refs and arrays."""
+    if "$ref" in schema:
+        return sealed_fields(schemas[schema["$ref"].rsplit("/", 1)[-1]], schemas, path)
+    found = {path} if schema.get("x-doorstep-sealed") else set()
+    for option in schema.get("anyOf", []):
+        found |= sealed_fields(option, schemas, path)
+    if "items" in schema:
+        found |= sealed_fields(schema["items"], schemas, path + "[]")
+    if isinstance(schema.get("additionalProperties"), dict):
+        found |= sealed_fields(schema["additionalProperties"], schemas, path + "{}")
+    for name, prop in schema.get("properties", {}).items():
+        found |= sealed_fields(prop, schemas, f"{path}.{name}" if path else name)
+    return found
+
+
+def test_the_document_marks_every_personal_field_as_sealed() -> None:
+    schemas = generated()["components"]["schemas"]
+    assert sealed_fields(schemas["Departed"], schemas) == {
+        "staff[].mobile", "vehicle_registration", "address", "expecting_to_see", "buddy_phone"}
+    assert sealed_fields(schemas["VisitRequested"], schemas) == {"purpose"}
+    assert sealed_fields(schemas["VisitWrittenUp"], schemas) == {"summary", "actions[].description"}
+    assert sealed_fields(schemas["EntryCorrected"], schemas) == {"reason", "correction{}"}
+    assert sealed_fields(schemas["CheckedIn"], schemas) == set()

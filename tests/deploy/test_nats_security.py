@@ -26,6 +26,7 @@ from shared.natsauth import OPERATOR, Credentials
 from shared.natsserver import NatsServer, start_nats_server
 from shared.settings import DoorstepSettings
 from shared.testing.http import client_for
+from shared.testing.sealing import household, scratch_sealer
 from tests.conftest import settings_env
 from tests.visits.stories import URN, visit_request
 
@@ -60,7 +61,8 @@ def requested(trust: str) -> VisitRequested:
     return VisitRequested(
         event_id=uuid4(), occurred_at=now, trust_id=trust, school_urn="123456",
         visit_id=uuid4(), actor=Actor(id="staff-0001", role=Role.STAFF), correlation_id=uuid4(),
-        household_id="hh-1", purpose="welfare check", planned_date=now.date(),
+        household_id="hh-1", purpose=scratch_sealer().seal(household(trust, "hh-1"), "welfare"),
+        planned_date=now.date(),
         planned_start=now, planned_end=now, staff_ids=["staff-0001"], requested_by="staff-0001")
 
 
@@ -95,7 +97,8 @@ async def test_each_service_publishes_only_its_own_aggregates(secured, stream) -
         incident = IncidentReported(
             event_id=uuid4(), occurred_at=datetime.now(UTC), trust_id="t1", school_urn="123456",
             actor=Actor(id="staff-0001", role=Role.STAFF), correlation_id=uuid4(),
-            incident_id="inc-1", kind="verbal abuse", description="shouted at", share_by=
+            incident_id="inc-1", kind="verbal abuse",
+            description=scratch_sealer().seal(household("t1", "hh-1"), "shouted at"), share_by=
             datetime.now(UTC), reported_by="staff-0001")
         with pytest.raises(nats.errors.TimeoutError):
             await publish(visits, settings, incident)  # records' subject: dropped by the server

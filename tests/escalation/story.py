@@ -19,7 +19,9 @@ from shared.bus import stream_config
 from shared.contracts import Actor, IntegrationEvent, Role, visits
 from shared.contracts import authorisation as auth
 from shared.envelope import from_wire, to_wire
+from shared.sealing import Sealer
 from shared.settings import DoorstepSettings
+from shared.testing.sealing import household, scratch_sealer
 
 TRUST, SCHOOL = "west-norfolk", "123456"
 STAFF = Actor(id="staff-0001", role=Role.STAFF)
@@ -38,6 +40,10 @@ class Visit:
     school: str = SCHOOL
     staff: tuple[str, ...] = ("staff-0001", "staff-0002")
     buddy: str = "buddy-0001"
+    sealer: Sealer | None = None  # the services' key store, when a test needs a phone opened
+
+    def sealed(self, text: str) -> str:
+        return (self.sealer or scratch_sealer()).seal(household(TRUST, "hh-1"), text)
 
     def base(self, at: datetime | None = None, actor: Actor = STAFF) -> dict[str, Any]:
         return {"event_id": uuid4(), "occurred_at": at or now(), "trust_id": TRUST,
@@ -57,10 +63,11 @@ class Visit:
         at = at or now()
         return visits.Departed(
             **self.base(at),
-            staff=[visits.StaffOnVisit(staff_id=s, mobile="07700 900001") for s in self.staff],
-            address="1 Example Street", expecting_to_see="parent",
+            staff=[visits.StaffOnVisit(staff_id=s, mobile=self.sealed("07700 900001"))
+                   for s in self.staff],
+            address=self.sealed("1 Example Street"), expecting_to_see=self.sealed("parent"),
             expected_arrival=at + arrive_in, expected_leave=at + back_in / 2,
-            expected_return=at + back_in, buddy_id=self.buddy, buddy_phone="07700 900999",
+            expected_return=at + back_in, buddy_id=self.buddy, buddy_phone=self.sealed("07700 900999"),
             check_in_interval_minutes=interval, duress_phrase_agreed=True)
 
     def arrived(self, at: datetime | None = None) -> visits.Arrived:

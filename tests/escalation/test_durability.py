@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from shared.contracts.escalation import CheckInMissed, EscalationRaised
+from shared.testing.sealing import sealer_for
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus, lines, of
 from tests.escalation.test_ladder import headers
 
@@ -29,7 +30,7 @@ async def test_a_deadline_that_passes_while_the_service_is_dead_fires_once_at_re
     settings = make_settings()
     env = fast_env(tmp_path)
     first = make_cluster(settings, names=("escalation",), extra_env=env)
-    visit = Visit()
+    visit = Visit(sealer=sealer_for(settings))
     async with bus(settings) as nats_bus:
         await nats_bus.publish(
             visit.authorised(interval=30, level2_after_minutes=240),
@@ -68,7 +69,7 @@ async def test_two_replicas_raise_and_notify_each_escalation_once(
               headers=headers(settings, "dsl-0001", "dsl")).raise_for_status()
     make_cluster(settings, names=("escalation",), extra_env={**env,
                                                               "DOORSTEP_ESCALATION_REPLICA": "b"})
-    visits = [Visit() for _ in range(20)]
+    visits = [Visit(sealer=sealer_for(settings)) for _ in range(20)]
     async with bus(settings) as nats_bus:
         for visit in visits:
             await nats_bus.publish(

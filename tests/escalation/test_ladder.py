@@ -17,6 +17,7 @@ from shared.contracts.escalation import (
     EscalationResolved,
     NotificationAttempted,
 )
+from shared.testing.sealing import sealer_for
 from tests.escalation.receiver import SECRET, webhook_receiver
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus, lines, of
 
@@ -54,7 +55,7 @@ async def test_a_missed_check_in_climbs_the_ladder_until_someone_owns_it(
         put = httpx.put(f"{url}/v1/schools/{SCHOOL}/escalation-contacts", json=CONTACTS,
                         headers=headers(settings, "dsl-0001", "dsl"))
         assert put.status_code == 200, put.text
-        visit = Visit()
+        visit = Visit(sealer=sealer_for(settings))
         async with bus(settings) as nats_bus:
             # 0.1 s a minute: check-in due 3 s after arrival, grace 0.5 s, level 2 after 1 s,
             # level 3 after 1.5 s more, fallback after 1.5 s more.
@@ -126,7 +127,7 @@ async def test_duress_goes_straight_to_the_top(make_settings, make_cluster, tmp_
         settings, url = start(make_settings, make_cluster, tmp_path, hook)
         httpx.put(f"{url}/v1/schools/{SCHOOL}/escalation-contacts", json=CONTACTS,
                   headers=headers(settings, "dsl-0001", "dsl")).raise_for_status()
-        visit = Visit()
+        visit = Visit(sealer=sealer_for(settings))
         async with bus(settings) as nats_bus:
             await nats_bus.publish(
                 visit.authorised(),

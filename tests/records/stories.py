@@ -9,6 +9,9 @@ from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts import authorisation as auth
 from shared.contracts import escalation as esc
 from shared.contracts import visits as v
+from shared.sealing import Sealer
+from shared.testing.sealing import household as household_of
+from shared.testing.sealing import scratch_sealer
 
 TRUST, SCHOOL = "dev-trust", "123456"
 START = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
@@ -24,17 +27,23 @@ def base(visit_id: UUID, correlation: UUID, minute: int, actor: str = "s1",
 
 
 def visit_story(visit_id: UUID | None = None, *, household: str = "h-1", pupil: str = "p-1",
-                trust: str = TRUST, school: str = SCHOOL) -> list[IntegrationEvent]:
+                trust: str = TRUST, school: str = SCHOOL, sealer: Sealer | None = None
+                ) -> list[IntegrationEvent]:
     """Request, assessment, authorisation, sign-out, arrival, two check-ins, leaving, return,
-    and a missed check-in from escalation: events of all four services."""
+    and a missed check-in from escalation: events of all four services. Personal fields are
+    sealed as the visits service seals them (give the services' `sealer` to have them opened)."""
     vid, cor = visit_id or uuid4(), uuid4()
+    subject = household_of(trust, household)
+
+    def s(text: str) -> str:
+        return (sealer or scratch_sealer()).seal(subject, text)
 
     def b(minute: int, actor: str = "s1", role: Role = Role.STAFF) -> dict[str, object]:
         return base(vid, cor, minute, actor, role, trust=trust, school=school)
 
     when = START + timedelta(minutes=60)
     return [
-        v.VisitRequested(**b(0), household_id=household, pupil_ids=[pupil], purpose="welfare check",
+        v.VisitRequested(**b(0), household_id=household, pupil_ids=[pupil], purpose=s("welfare check"),
                          planned_date=date(2026, 11, 24), planned_start=when,
                          planned_end=when + timedelta(hours=1), staff_ids=["s1", "s2"],
                          requested_by="s1"),
@@ -42,12 +51,12 @@ def visit_story(visit_id: UUID | None = None, *, household: str = "h-1", pupil: 
                           household_id=household, score=4, band="low", assessed_by="dsl-1"),
         auth.VisitAuthorised(**b(6, "dsl-1", Role.DSL), authorised_by="dsl-1",
                              conditions=auth.VisitConditions(min_staff=2)),
-        v.Departed(**b(50), staff=[v.StaffOnVisit(staff_id="s1", mobile="07700 900001"),
-                                   v.StaffOnVisit(staff_id="s2", mobile="07700 900002")],
-                   address="1 Acacia Avenue", expecting_to_see="parent",
+        v.Departed(**b(50), staff=[v.StaffOnVisit(staff_id="s1", mobile=s("07700 900001")),
+                                   v.StaffOnVisit(staff_id="s2", mobile=s("07700 900002"))],
+                   address=s("1 Acacia Avenue"), expecting_to_see=s("parent"),
                    expected_arrival=when, expected_leave=when + timedelta(minutes=45),
                    expected_return=when + timedelta(minutes=70), buddy_id="b-1",
-                   buddy_phone="07700 900003", check_in_interval_minutes=20,
+                   buddy_phone=s("07700 900003"), check_in_interval_minutes=20,
                    duress_phrase_agreed=True),
         v.Arrived(**b(60)),
         v.CheckedIn(**b(80), sequence=1),

@@ -20,6 +20,7 @@ from shared.contracts import Actor, Role
 from shared.meta import command_meta
 from shared.settings import DoorstepSettings
 from shared.store import store_env
+from shared.testing.sealing import sealer_for
 from tests.records.conftest import MakeTrail
 from tests.records.stories import SCHOOL, TRUST, visit_story
 
@@ -42,7 +43,8 @@ def app(sqlite_settings: DoorstepSettings, make_trail: MakeTrail, clock: Clock
         ) -> RecordsApplication:
     settings = RecordsSettings(working_day_ends={SCHOOL: "16:30"})  # type: ignore[dict-item]
     return RecordsApplication(store_env(sqlite_settings, "records"),
-                              trail=make_trail(sqlite_settings), settings=settings, clock=clock)
+                              trail=make_trail(sqlite_settings), sealer=sealer_for(sqlite_settings),
+                              settings=settings, clock=clock)
 
 
 def meta(user: str = "s1", role: Role = Role.STAFF) -> dict[str, str]:

@@ -17,6 +17,7 @@ from shared.auth import mint_token
 from shared.bus import EventPublisher, ensure_stream
 from shared.envelope import to_wire
 from shared.settings import DoorstepSettings
+from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, visit_story
 
 pytestmark = pytest.mark.nats
@@ -58,7 +59,7 @@ def wait_for_history(client: TestClient, url: str, count: int, timeout: float = 
 
 async def test_history_lists_every_service_s_events_in_order_with_who_and_why(
         settings: DoorstepSettings, records: TestClient) -> None:
-    story = visit_story()
+    story = visit_story(sealer=sealer_for(settings))
     broker, events = await publisher(settings)
     try:
         for event in story:

@@ -16,7 +16,9 @@ from services.records.trail import Selection, Trail
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.records import SafeguardingConcernRaised
 from shared.envelope import to_wire
+from shared.keystore import DataSubject
 from shared.settings import DoorstepSettings
+from shared.testing.sealing import scratch_sealer
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 URN = "123456"
@@ -26,7 +28,8 @@ def concern(trust: str, concern_id: str) -> SafeguardingConcernRaised:
     return SafeguardingConcernRaised(
         event_id=uuid4(), occurred_at=datetime.now(UTC), trust_id=trust, school_urn=URN,
         actor=Actor(id="staff-0001", role=Role.STAFF), correlation_id=uuid4(),
-        concern_id=concern_id, description="bruising seen on the pupil's arm",
+        concern_id=concern_id,
+        description=scratch_sealer().seal(DataSubject(trust, "record", concern_id), "a bruise"),
         raised_by="staff-0001")
 
 

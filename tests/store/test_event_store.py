@@ -18,6 +18,7 @@ from shared.outbox import OutboxRelay
 from shared.refusals import list_refusals, record_refusal
 from shared.settings import DoorstepSettings
 from shared.store import store_env
+from shared.testing.sealing import sealer_for
 from tests.visits.stories import visit_request
 
 STAFF = Actor(id="staff-0001", role=Role.STAFF)
@@ -39,7 +40,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Doorste
 
 
 def open_app(settings: DoorstepSettings) -> VisitsApplication:
-    return VisitsApplication(store_env(settings, "visits"))
+    return VisitsApplication(store_env(settings, "visits"), sealer=sealer_for(settings))
 
 
 def request_visit(app: VisitsApplication) -> UUID:
@@ -55,7 +56,8 @@ def test_a_visit_reads_back_after_reopening_the_store(settings: DoorstepSettings
     app.close()
     again = open_app(settings)
     visit = again.visit(visit_id, "123456")
-    assert ADDRESS in visit.request["purpose"]
+    assert ADDRESS not in visit.request["purpose"]  # sealed in the aggregate as in the store
+    assert ADDRESS in again.sealer.unseal(visit.request["purpose"])
     assert again.recorder.max_notification_id() == 1
     again.close()
 

@@ -123,3 +123,16 @@ class AuditCheckpointTaken(Aggregate):
     def __init__(self, length: int, head_hash: str, meta: Meta, *, id: UUID) -> None:
         self.length = length
         self.head_hash = head_hash
+
+
+class Shredding(Aggregate):
+    """A data subject's keys destroyed, on a retention date or a DSL's erasure decision. The
+    same keys twice are the same shredding, so a run that stopped half-way can be repeated."""
+
+    @event("Shredded")
+    def __init__(self, subject_kind: str, subject_id: str, key_ids: list[str], basis: str,
+                 decision: str, decided_by: str, meta: Meta, *, id: UUID) -> None:
+        self.subject_kind = subject_kind
+        self.subject_id = subject_id
+        self.key_ids = key_ids
+        self.basis = basis
