@@ -70,6 +70,7 @@ def _roles(given: tuple[frozenset[Role] | Role, ...]) -> frozenset[Role]:
 
 S = "/v1/schools/{urn}"
 V = f"{S}/visits/{{visit_id}}"
+P = "/schools/{urn}"  # the pages
 POLICY: dict[str, Rule] = {
     # every service
     "GET /health": Rule(frozenset(), Scope.PUBLIC),
@@ -120,6 +121,25 @@ POLICY: dict[str, Rule] = {
     "POST /v1/audit/corrections": _trust(R.DSL, R.TRUST_SAFETY_LEAD),
     f"GET {S}/data-subjects/{{kind}}/{{subject_id}}/access-export": _school(DSLS),
     f"POST {S}/data-subjects/{{kind}}/{{subject_id}}/erasure": _school(R.DSL),
+    # web: the pages people use (services/web), each as the API it stands on
+    "GET /": Rule(frozenset(), Scope.PUBLIC),
+    "GET /sign-in": Rule(frozenset(), Scope.PUBLIC),
+    "POST /sign-in": Rule(frozenset(), Scope.PUBLIC),  # development only; CSRF-checked
+    "POST /sign-out": Rule(EVERYONE, Scope.CATALOGUE),
+    f"GET {P}": _school(FRONT_LINE),
+    f"GET {P}/visits/new": _school(FRONT_LINE),
+    f"POST {P}/visits/new": _school(FRONT_LINE),
+    f"GET {P}/visits/{{visit_id}}": _school(FRONT_LINE, TRUST_WIDE),
+    f"POST {P}/visits/{{visit_id}}/{{step}}": _school(FRONT_LINE),
+    f"GET {P}/board": _school(WATCHERS),
+    f"GET {P}/board/live": _school(WATCHERS),
+    f"POST {P}/escalations/{{escalation_id}}/{{action}}": _school(RESPONDERS),
+    f"GET {P}/decisions": _school(SENIOR),
+    f"GET {P}/visits/{{visit_id}}/decide": _school(SENIOR),
+    f"POST {P}/visits/{{visit_id}}/assessment": _school(SENIOR, R.TRUST_SAFETY_LEAD),
+    f"POST {P}/visits/{{visit_id}}/decision": _school(SENIOR),
+    f"GET {P}/visits/{{visit_id}}/chronology": _school(WATCHERS),
+    "GET /trust": _trust(OVERSIGHT),
 }
 
 

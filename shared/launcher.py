@@ -19,6 +19,7 @@ import httpx
 from shared.lifeline import die_with_parent
 
 SERVICES = ("visits", "authorisation", "escalation", "records")
+EVERYTHING = (*SERVICES, "web")  # the four services and the pages people use
 
 
 def free_port() -> int:
@@ -97,6 +98,10 @@ class Cluster:
         for name in names:
             port = (ports or {}).get(name) or free_port()
             cluster.processes[name] = ServiceProcess(name, port, dict(env), log_dir / f"{name}.log")
+        if "web" in cluster.processes:  # the pages call the services as the person signed in
+            cluster["web"].env.update({f"DOORSTEP_WEB_{name.upper()}_URL": process.url
+                                       for name, process in cluster.processes.items()
+                                       if name != "web"})
         return cluster
 
     def start(self, timeout: float = 60.0) -> None:

@@ -73,6 +73,19 @@ def integrator_permissions(settings: DoorstepSettings, integrator: str, trust: s
     }
 
 
+def reader_permissions(settings: DoorstepSettings) -> dict[str, Any]:
+    """The pages: read every event (an ordered consumer of their own), publish none."""
+    stream = settings.stream_name
+    return {
+        "publish": {"allow": [f"$JS.API.STREAM.INFO.{stream}",
+                              f"$JS.API.CONSUMER.CREATE.{stream}",
+                              f"$JS.API.CONSUMER.CREATE.{stream}.>",
+                              f"$JS.API.CONSUMER.DELETE.{stream}.>", "$JS.FC.>"]},
+        "subscribe": {"allow": ["_INBOX.>"]},
+    }
+
+
+READERS = ("web",)
 OPERATOR_PERMISSIONS: dict[str, Any] = {"publish": {"allow": [">"]},
                                         "subscribe": {"allow": [">"]}}
 
@@ -98,6 +111,7 @@ class Credentials:
         self.folder.chmod(0o700)
         identities = self._identities()
         wanted = {**{s: service_permissions(self.settings, s) for s in SERVICE_AGGREGATES},
+                  **{r: reader_permissions(self.settings) for r in READERS},
                   OPERATOR: OPERATOR_PERMISSIONS}
         for name, permissions in wanted.items():
             seed = self._seed(name)

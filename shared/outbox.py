@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -47,6 +48,8 @@ class OutboxRelay:
         self.fault = fault
         self.position_name = f"outbox:{app.name}"
         self.wakeup = asyncio.Event()
+        self.saving = threading.Lock()  # held while the position is written; `stop` waits on it
+        self.closed = False
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(self.position_name) or 0
@@ -102,10 +105,13 @@ class OutboxRelay:
             os._exit(137)
 
     def _save(self, notification_id: int) -> None:
-        try:
-            self.tracking.insert_tracking(Tracking(self.position_name, notification_id))
-        except IntegrityError:
-            log.info("another relay replica saved position %s first", notification_id)
+        with self.saving:
+            if self.closed:
+                return  # the store is closed: the position is saved again after the restart
+            try:
+                self.tracking.insert_tracking(Tracking(self.position_name, notification_id))
+            except IntegrityError:
+                log.info("another relay replica saved position %s first", notification_id)
 
 
 class _Progress:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-OFFSETS = {"visits": 1, "authorisation": 2, "escalation": 3, "records": 4}
+OFFSETS = {"web": 0, "visits": 1, "authorisation": 2, "escalation": 3, "records": 4}
 
 
 def service_ports(base: int = 8000) -> dict[str, int]:

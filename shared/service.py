@@ -107,10 +107,17 @@ async def stop(runtime: Runtime) -> None:
         if connection is not None and not connection.is_connected:
             await connection.close()  # NATS is gone (e.g. with the launcher): nothing to drain
         await runtime.broker.stop()
-    # A cancelled task's work in a thread (the relay saving its position, a consumer's command)
-    # runs on: the store is closed only once every such thread has finished with it.
-    await asyncio.get_running_loop().shutdown_default_executor()
-    runtime.app.close()
+    # A cancelled relay's last position save runs on in its thread: the store closes only after
+    # it (closing SQLite under a running statement crashed the process).
+    if runtime.relay is None:
+        runtime.app.close()
+        return
+    await asyncio.to_thread(runtime.relay.saving.acquire)
+    try:
+        runtime.relay.closed = True
+        runtime.app.close()
+    finally:
+        runtime.relay.saving.release()
 
 
 async def _forever(name: str, loop: Callable[[], Awaitable[None]]) -> None:

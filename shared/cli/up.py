@@ -1,4 +1,4 @@
-"""`doorstep up`: the embedded default. A local nats-server, the four services on SQLite."""
+"""`doorstep up`: the embedded default. A local nats-server, the four services on SQLite, the pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.cli.seed import SCHOOL, seed_register
-from shared.launcher import SERVICES, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
+from shared.launcher import EVERYTHING, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
 from shared.natsauth import Credentials
 from shared.natsserver import start_nats_server
 from shared.serve import service_ports
@@ -19,12 +19,12 @@ from shared.settings import DoorstepSettings
 
 def register(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
-        "up", help="start Doorstep locally: nats-server and the four services; Ctrl-C stops all")
+        "up", help="start Doorstep locally: nats-server, the four services and the pages; Ctrl-C stops all")
     parser.add_argument("--data-dir", type=Path, default=Path("var"),
                         help="where the stores, JetStream and logs live (default ./var)")
     parser.add_argument("--nats-port", type=int, default=4333)
     parser.add_argument("--base-port", type=int, default=8000,
-                        help="services listen on base+1 (visits) to base+4 (records)")
+                        help="the pages listen on base, the services on base+1 (visits) to base+4 (records)")
     parser.set_defaults(run=run)
 
 
@@ -55,7 +55,7 @@ def _run(data_dir: Path, logs: Path, nats_port: int, ports: dict[str, int]) -> i
     print(f"nats-server   {nats.url}  (JetStream in {data_dir / 'nats'}; nkeys in "
           f"{credentials.folder})")
     env = service_env({"DOORSTEP_NATS_URL": nats.url, "DOORSTEP_DATA_DIR": str(data_dir)})
-    cluster = Cluster.build(env, logs, ports=ports, names=SERVICES)
+    cluster = Cluster.build(env, logs, ports=ports, names=EVERYTHING)
     for name, process in cluster.processes.items():
         process.env["DOORSTEP_NATS_SEED_FILE"] = str(credentials.seed_file(name))
     try:

@@ -1,0 +1,55 @@
+"""The services' APIs, called as the person signed in (their token: the services check it too)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from services.web.session import Session
+from services.web.settings import WebSettings
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 300
+
+    @property
+    def problem(self) -> list[str]:
+        """What the service said was wrong: its message, then each rule or field it named."""
+        if self.ok or not isinstance(self.body, dict):
+            return [] if self.ok else [f"HTTP {self.status}"]
+        detail = self.body.get("detail")
+        items = detail if isinstance(detail, list) else [str(detail or "")]
+        said = [item if isinstance(item, str) else
+                f"{'.'.join(map(str, item.get('loc', [])[1:]))}: {item.get('msg', '')}"
+                for item in [*items, *(self.body.get("details") or [])]]
+        return [line for line in said if line]
+
+
+class Backend:
+    def __init__(self, settings: WebSettings) -> None:
+        self.urls = {"visits": settings.visits_url, "authorisation": settings.authorisation_url,
+                     "escalation": settings.escalation_url, "records": settings.records_url}
+        self.client = httpx.AsyncClient(timeout=10.0)
+
+    async def call(self, session: Session, method: str, service: str, path: str,
+                   body: dict[str, Any] | None = None, params: dict[str, Any] | None = None
+                   ) -> Answer:
+        response = await self.client.request(
+            method, self.urls[service] + path, json=body, params=params,
+            headers={"Authorization": f"Bearer {session.token}"})
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = response.text
+        return Answer(response.status_code, payload)
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,75 @@
+"""The buddy and office board: every visit out now, open escalations, live within seconds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from sse_starlette import EventSourceResponse
+
+from services.web.pages import after, backend, live, page, templates
+from services.web.session import CheckedSession, PageSession
+
+Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
+router = APIRouter(prefix="/schools/{urn}", tags=["pages"])
+ACTIONS = {"acknowledgement", "no-contact", "resolution"}
+
+
+def board_context(request: Request, trust: str, urn: str) -> dict[str, Any]:
+    board = live(request).board(trust, urn)
+    now = datetime.now(UTC)
+    return {"urn": urn, "now": now, "out": board.out_now(now),
+            "escalations": board.open_escalations(), "visits": board.visits}
+
+
+@router.get("/board", response_class=HTMLResponse, summary="the buddy and office board")
+def board(urn: Urn, request: Request, session: PageSession) -> Response:
+    return page(request, "board.html", session, **board_context(request, session.trust, urn))
+
+
+@router.get("/board/live", summary="the board, again, each time an event changes it (SSE)")
+async def board_live(urn: Urn, request: Request, session: PageSession) -> EventSourceResponse:
+    following = live(request)
+    queue = following.listen(session.trust, urn)
+
+    def fragment() -> str:
+        return templates.get_template("board_fragment.html").render(
+            {"request": request, "session": session, **board_context(request, session.trust, urn)})
+
+    async def changes() -> AsyncIterator[dict[str, str]]:
+        try:
+            # first the board as it is now: an event heard between the page and this
+            # connection would otherwise never reach the page
+            yield {"event": "board", "data": fragment()}
+            while True:
+                try:
+                    await asyncio.wait_for(queue.get(), timeout=15.0)
+                except TimeoutError:
+                    continue  # sse-starlette sends its own keep-alive pings
+                while not queue.empty():
+                    queue.get_nowait()
+                yield {"event": "board", "data": fragment()}
+        finally:
+            following.leave(session.trust, urn, queue)
+
+    return EventSourceResponse(changes(), ping=10)
+
+
+@router.post("/escalations/{escalation_id}/{action}", response_class=HTMLResponse,
+             summary="acknowledge, report no contact, or resolve an escalation")
+async def act(urn: Urn, escalation_id: UUID, action: str, request: Request,
+              session: CheckedSession, outcome: Annotated[str, Form()] = "") -> Response:
+    here = f"/schools/{urn}/board"
+    if action not in ACTIONS:
+        return page(request, "problem.html", session, status=404,
+                    problems=[f"no action {action}"], back=here)
+    body = {"outcome": outcome} if action == "resolution" else None
+    answer = await backend(request).call(
+        session, "POST", "escalation", f"/v1/schools/{urn}/escalations/{escalation_id}/{action}",
+        body)
+    return after(request, answer, here, here, session, "problem.html")

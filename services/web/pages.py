@@ -1,0 +1,70 @@
+"""What every page shares: templates, the person signed in, and answering a form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from services.web.backend import Answer, Backend
+from services.web.live import Live
+from services.web.session import Session
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["now"] = lambda: datetime.now(UTC)
+
+
+def clock(moment: datetime | None) -> str:
+    """A time as school staff read it, in the school's zone."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
+
+
+def clock_local(moment: datetime | str | None) -> str:
+    """For a `datetime-local` field: the school's local time, to the minute."""
+    from zoneinfo import ZoneInfo
+
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%dT%H:%M")
+
+
+templates.env.filters["clock"] = clock
+templates.env.filters["clock_local"] = clock_local
+templates.env.filters["when"] = lambda text: clock(datetime.fromisoformat(text)) if text else ""
+templates.env.filters["iso"] = lambda m: m.astimezone(UTC).isoformat() if m else ""
+
+
+def backend(request: Request) -> Backend:
+    value: Backend = request.app.state.backend
+    return value
+
+
+def live(request: Request) -> Live:
+    value: Live = request.app.state.live
+    return value
+
+
+def page(request: Request, name: str, session: Session | None, status: int = 200,
+         **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"session": session, **context},
+                                      status_code=status)
+
+
+def after(request: Request, answer: Answer, done: str, again: str, session: Session,
+          template: str, **context: Any) -> HTMLResponse | RedirectResponse:
+    """A form's answer: on to `done` (303), or the same page again with what to fix."""
+    if answer.ok:
+        return RedirectResponse(done, status_code=303)
+    status = answer.status if 400 <= answer.status < 500 else 502
+    return page(request, template, session, status=status, problems=answer.problem,
+                back=again, **context)

@@ -1,0 +1,26 @@
+"""Settings of the web pages (prefix DOORSTEP_WEB_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.serve import DEFAULT_PORTS
+
+DEV_SESSION_SECRET = "doorstep-dev-session-secret-change-me"  # noqa: S105
+
+
+def _url(name: str) -> str:
+    return f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_WEB_", extra="ignore")
+
+    visits_url: str = Field(default_factory=lambda: _url("visits"))
+    authorisation_url: str = Field(default_factory=lambda: _url("authorisation"))
+    escalation_url: str = Field(default_factory=lambda: _url("escalation"))
+    records_url: str = Field(default_factory=lambda: _url("records"))
+    session_secret: str = DEV_SESSION_SECRET
+    session_hours: float = Field(12.0, gt=0, le=24)
+    history_hours: float = Field(24.0, gt=0, description="how far back the board reads events")

@@ -1,0 +1,89 @@
+"""Signing in: the development sign-in picks a seeded person; production uses the trust's IdP."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.web.pages import page
+from services.web.session import (
+    COOKIE,
+    SIGN_IN_COOKIE,
+    CheckedSession,
+    Session,
+    Sessions,
+    cookie_options,
+    new_csrf,
+)
+from shared.auth import mint_token
+from shared.cli.seed import PEOPLE, SCHOOL
+from shared.settings import DoorstepSettings
+
+router = APIRouter(tags=["pages"], include_in_schema=True)
+TRUST_PEOPLE = {"tsl-0001": "trust_safety_lead", "it-0001": "trust_it",
+                "auditor-0001": "auditor"}
+
+
+def people() -> list[tuple[str, str]]:
+    """(person, role) of the embedded default's seeded people."""
+    school = [(person, roles[0]) for person, roles in PEOPLE.items()]
+    return school + list(TRUST_PEOPLE.items())
+
+
+def home_of(role: str) -> str:
+    if role in ("auditor", "trust_it", "trust_safety_lead"):
+        return "/trust"
+    if role in ("buddy", "office"):
+        return f"/schools/{SCHOOL}/board"
+    return f"/schools/{SCHOOL}"
+
+
+@router.get("/", response_class=RedirectResponse, summary="home")
+def home(request: Request) -> RedirectResponse:
+    session: Session | None = getattr(request.state, "session", None)
+    return RedirectResponse(home_of(session.role) if session else "/sign-in", status_code=303)
+
+
+@router.get("/sign-in", response_class=HTMLResponse, summary="sign in")
+def sign_in_page(request: Request) -> Response:
+    settings: DoorstepSettings = request.app.state.settings
+    token = new_csrf()
+    response = page(request, "sign_in.html", None, people=people(), csrf=token,
+                    development=settings.environment != "production")
+    response.set_cookie(SIGN_IN_COOKIE, token, **{**cookie_options(900), "samesite": "strict"})
+    return response
+
+
+@router.post("/sign-in", summary="sign in as a seeded person (development only)")
+def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[str, Form()]
+            ) -> Response:
+    settings: DoorstepSettings = request.app.state.settings
+    if settings.environment == "production":
+        raise HTTPException(404, "the development sign-in is off in production: sign in with "
+                                 "your trust's identity provider")
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf):
+        raise HTTPException(403, "the sign-in form expired: reload it and try again")
+    roles = dict(people())
+    if person not in roles:
+        raise HTTPException(422, f"{person} is not one of the seeded people")
+    role = roles[person]
+    schools = [] if person in TRUST_PEOPLE else [SCHOOL]
+    token = mint_token(settings, user=person, role=role, schools=schools)
+    session = Session(token=token, user=person, role=role, trust=settings.default_trust,
+                      schools=schools, csrf=new_csrf())
+    sessions: Sessions = request.app.state.sessions
+    response = RedirectResponse(home_of(role), status_code=303)
+    response.set_cookie(COOKIE, sessions.dump(session), **cookie_options(sessions.max_age))
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out", summary="sign out")
+def sign_out(request: Request, session: CheckedSession) -> Response:
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response

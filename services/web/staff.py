@@ -1,0 +1,142 @@
+"""Staff, on a phone: today's visits, asking for one, and each step of it, one page a step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from services.web.pages import after, backend, live, page
+from services.web.session import CheckedSession, PageSession
+
+Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
+router = APIRouter(prefix="/schools/{urn}", tags=["pages"])
+STEPS = ("departure", "arrival", "check-ins", "no-one-home", "leaving", "return", "cancellation")
+
+
+@router.get("", response_class=HTMLResponse, summary="today")
+def today(urn: Urn, request: Request, session: PageSession) -> Response:
+    board = live(request).board(session.trust, urn)
+    return page(request, "today.html", session, urn=urn, mine=board.of_staff(session.user),
+                awaiting=board.awaiting_decision(), now=datetime.now(UTC))
+
+
+@router.get("/visits/new", response_class=HTMLResponse, summary="ask for a visit")
+def new_visit(urn: Urn, request: Request, session: PageSession) -> Response:
+    start = (datetime.now(UTC) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    return page(request, "visit_new.html", session, urn=urn, start=start,
+                end=start + timedelta(hours=1))
+
+
+@router.post("/visits/new", response_class=HTMLResponse, summary="ask for a visit")
+async def request_visit(urn: Urn, request: Request, session: CheckedSession,
+                        household_id: Annotated[str, Form()], purpose: Annotated[str, Form()],
+                        planned_start: Annotated[str, Form()], planned_end: Annotated[str, Form()],
+                        staff_ids: Annotated[str, Form()], reason_code: Annotated[str, Form()] = "",
+                        announced: Annotated[bool, Form()] = False,
+                        pupil_ids: Annotated[str, Form()] = "") -> Response:
+    start, end = _local(planned_start), _local(planned_end)
+    body = {"household_id": household_id.strip(), "purpose": purpose,
+            "planned_date": start.date().isoformat() if start else None,
+            "planned_start": start.isoformat() if start else planned_start,
+            "planned_end": end.isoformat() if end else planned_end,
+            "staff_ids": _ids(staff_ids), "pupil_ids": _ids(pupil_ids), "announced": announced,
+            "reason_code": reason_code or None}
+    answer = await backend(request).call(session, "POST", "visits", f"/v1/schools/{urn}/visits",
+                                         body)
+    done = f"/schools/{urn}/visits/{answer.body.get('visit_id')}" if answer.ok else ""
+    return after(request, answer, done, f"/schools/{urn}/visits/new", session, "visit_new.html",
+                 urn=urn, start=start, end=end)
+
+
+@router.get("/visits/{visit_id}", response_class=HTMLResponse, summary="a visit, step by step")
+async def visit(urn: Urn, visit_id: UUID, request: Request, session: PageSession) -> Response:
+    answer = await backend(request).call(session, "GET", "visits",
+                                         f"/v1/schools/{urn}/visits/{visit_id}")
+    if not answer.ok:
+        return page(request, "problem.html", session, status=answer.status,
+                    problems=answer.problem, back=f"/schools/{urn}")
+    card = live(request).board(session.trust, urn).visits.get(str(visit_id))
+    return page(request, "visit.html", session, urn=urn, visit=answer.body, card=card,
+                deadline=card.next_deadline() if card else None, now=datetime.now(UTC))
+
+
+@router.post("/visits/{visit_id}/{step}", response_class=HTMLResponse, summary="take a step")
+async def step(urn: Urn, visit_id: UUID, step: str, request: Request,
+               session: CheckedSession) -> Response:
+    if step not in STEPS:
+        return page(request, "problem.html", session, status=404,
+                    problems=[f"no step {step}"], back=f"/schools/{urn}/visits/{visit_id}")
+    form = dict(await request.form())
+    body, params = _body(step, form)
+    answer = await backend(request).call(session, "POST", "visits",
+                                         f"/v1/schools/{urn}/visits/{visit_id}/{step}", body,
+                                         params)
+    here = f"/schools/{urn}/visits/{visit_id}"
+    if request.headers.get("accept") == "application/json":  # the check-in button's fetch
+        return JSONResponse({"sent": answer.ok, "problems": answer.problem,
+                             "at": datetime.now(UTC).isoformat()},
+                            status_code=200 if answer.ok else answer.status)
+    if answer.ok:
+        return RedirectResponse(here, status_code=303)
+    return page(request, "problem.html", session, status=answer.status if answer.status < 500
+                else 502, problems=answer.problem, back=here)
+
+
+def _body(step: str, form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    if step == "departure":
+        staff = _ids(str(form.get("staff_ids", "")))
+        mobiles = [str(form.get(f"mobile_{s}", "")) for s in staff]
+        driver = str(form.get("driver", ""))
+        return {"staff": [{"staff_id": s, "mobile": m, "driving": s == driver}
+                          for s, m in zip(staff, mobiles, strict=True)],
+                "vehicle_registration": form.get("vehicle_registration") or None,
+                "address": form.get("address"), "expecting_to_see": form.get("expecting_to_see"),
+                "expected_arrival": local_iso(form.get("expected_arrival")),
+                "expected_leave": local_iso(form.get("expected_leave")),
+                "expected_return": local_iso(form.get("expected_return")),
+                "buddy_id": form.get("buddy_id"), "buddy_phone": form.get("buddy_phone"),
+                "check_in_interval_minutes": _int(form.get("check_in_interval_minutes")),
+                "duress_phrase": form.get("duress_phrase")}, None
+    if step == "arrival":
+        return {"dynamic_risk_ok": form.get("dynamic_risk_ok") == "yes",
+                "note": form.get("note") or None}, None
+    if step == "check-ins":
+        return {"duress": form.get("duress") == "true"}, None
+    if step == "no-one-home":
+        return {}, {"waited_minutes": _int(form.get("waited_minutes")) or 0}
+    if step == "leaving":
+        return {"expected_return": local_iso(form.get("expected_return"))}, None
+    if step == "return":
+        return {"incident_to_report": form.get("incident_to_report") == "yes"}, None
+    return {"reason": form.get("reason")}, None
+
+
+def _ids(text: str) -> list[str]:
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _local(value: Any) -> datetime | None:
+    """A `datetime-local` field, in the school's zone."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/London"))
+
+
+def local_iso(value: Any) -> str | None:
+    moment = _local(value)
+    return moment.isoformat() if moment else None

@@ -1,0 +1,106 @@
+// Doorstep's pages work without this script; with it: countdowns, the check-in that never
+// pretends, the covert panic, the live board and the assessment score as it is filled in.
+"use strict";
+
+function pad(n) { return String(n).padStart(2, "0"); }
+
+function countdown() {
+  const now = Date.now();
+  document.querySelectorAll("time[data-countdown]").forEach((el) => {
+    const left = Math.round((Date.parse(el.getAttribute("datetime")) - now) / 1000);
+    const size = Math.abs(left);
+    const text = `${Math.floor(size / 60)}:${pad(size % 60)}`;
+    el.textContent = left >= 0 ? `in ${text}` : `OVERDUE by ${text}`;
+  });
+  document.querySelectorAll("time[data-wait]").forEach((el) => {
+    if (!el.dataset.until) el.dataset.until = now + Number(el.dataset.wait) * 60000;
+    const left = Math.max(0, Math.round((Number(el.dataset.until) - now) / 1000));
+    el.textContent = `${Math.floor(left / 60)}:${pad(left % 60)}`;
+  });
+}
+
+function clockNow() {
+  const d = new Date();
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function checkIn(form) {
+  const button = form.querySelector("button");
+  const said = form.querySelector("[data-sent]");
+  const duress = form.querySelector("input[name=duress]");
+  let held = null;
+  const press = () => { held = setTimeout(() => { duress.value = "true"; }, 2000); };
+  const release = () => clearTimeout(held);
+  button.addEventListener("pointerdown", press);
+  ["pointerup", "pointerleave", "pointercancel"].forEach((e) => button.addEventListener(e, release));
+  button.addEventListener("contextmenu", (e) => e.preventDefault());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form));
+    duress.value = "false";
+    const failed = (why) => {
+      said.classList.add("failed");
+      said.textContent = `Check-in NOT sent: ${why}. The timer at school is still running: ` +
+        "try again, or phone your buddy.";
+    };
+    if (!navigator.onLine) { failed("this phone is offline"); return; }
+    try {
+      const answer = await fetch(form.action, { method: "POST", body, headers: { Accept: "application/json" } });
+      const result = await answer.json();
+      if (!answer.ok || !result.sent) { failed((result.problems || []).join("; ") || `error ${answer.status}`); return; }
+      said.classList.remove("failed");
+      said.textContent = `Check-in sent at ${clockNow()}.`;
+      const due = form.querySelector("time[data-countdown]");
+      if (due && form.dataset.interval) {
+        due.setAttribute("datetime", new Date(Date.now() + Number(form.dataset.interval) * 60000).toISOString());
+      }
+    } catch (error) {
+      failed("no connection");
+    }
+  });
+}
+
+function liveBoard(board) {
+  const sound = document.querySelector("[data-sound]");
+  const count = () => Number((board.querySelector("[data-escalations]") || { dataset: {} }).dataset.escalations || 0);
+  const source = new EventSource(board.dataset.live);
+  source.addEventListener("board", (event) => {
+    const before = count();
+    board.innerHTML = event.data;
+    board.dataset.updated = String(Date.now());
+    countdown();
+    if (sound && sound.checked && count() > before) beep();
+  });
+}
+
+function beep() {
+  const audio = new (window.AudioContext || window.webkitAudioContext)();
+  const tone = audio.createOscillator();
+  tone.connect(audio.destination);
+  tone.frequency.value = 880;
+  tone.start();
+  tone.stop(audio.currentTime + 0.6);
+}
+
+function grid(form) {
+  const score = form.querySelector("[data-score]");
+  const band = form.querySelector("[data-band]");
+  const show = () => {
+    const l = Number(form.querySelector("input[name=likelihood]:checked").value);
+    const c = Number(form.querySelector("input[name=consequence]:checked").value);
+    const s = l * c;
+    score.textContent = s;
+    band.textContent = s <= 4 ? "low" : s <= 9 ? "medium" : s <= 16 ? "high" : "very high";
+  };
+  form.addEventListener("change", show);
+  show();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-checkin]").forEach(checkIn);
+  document.querySelectorAll("[data-live]").forEach(liveBoard);
+  document.querySelectorAll("form[data-grid]").forEach(grid);
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
+  countdown();
+  setInterval(countdown, 1000);
+});

@@ -1,0 +1,57 @@
+"""Trust operations and auditors: the trust's schools at a glance, and a visit's chronology."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.web.pages import backend, live, page
+from services.web.session import PageSession
+from services.web.staff import local_iso
+from shared.tenancy import schools_of
+
+Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/trust", response_class=HTMLResponse, summary="the trust operations dashboard")
+async def dashboard(request: Request, session: PageSession) -> Response:
+    following, now = live(request), datetime.now(UTC)
+    listed = schools_of(request.app.state.settings, session.trust) or []
+    rows: list[dict[str, Any]] = []
+    for urn in sorted({*listed, *following.schools_of(session.trust)}):
+        board = following.board(session.trust, urn)
+        out = board.out_now(now)
+        open_ = board.open_escalations()
+        incidents = await backend(request).call(
+            session, "GET", "records", f"/v1/schools/{urn}/dashboard/incidents-awaiting-sharing")
+        concerns = await backend(request).call(
+            session, "GET", "records", f"/v1/schools/{urn}/dashboard/concerns-awaiting-dsl")
+        rows.append({"urn": urn, "visits_today": len(board.visits), "out": len(out),
+                     "overdue": sum(v.overdue(now) for v in out),
+                     "duress": sum(v.duress for v in out),
+                     "levels": Counter(e.level for e in open_),
+                     "incidents": len(incidents.body) if incidents.ok else "?",
+                     "concerns": len(concerns.body) if concerns.ok else "?"})
+    return page(request, "trust.html", session, rows=rows, now=now)
+
+
+@router.get("/schools/{urn}/visits/{visit_id}/chronology", response_class=HTMLResponse,
+            summary="a visit's chronology, with the trail's verification")
+async def chronology(urn: Urn, visit_id: UUID, request: Request, session: PageSession,
+                     as_of: str | None = None) -> Response:
+    params = {"as_of": local_iso(as_of)} if as_of else None
+    history = await backend(request).call(
+        session, "GET", "records", f"/v1/schools/{urn}/visits/{visit_id}/history", params=params)
+    verdict = None
+    if session.role in ("auditor", "trust_it", "trust_safety_lead"):
+        verified = await backend(request).call(session, "GET", "records", "/v1/audit/verify")
+        verdict = verified.body if verified.ok else None
+    return page(request, "chronology.html", session, status=200 if history.ok else history.status,
+                urn=urn, visit_id=visit_id, events=history.body.get("events", [])
+                if history.ok else [], problems=history.problem, verdict=verdict, as_of=as_of)

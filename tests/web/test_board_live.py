@@ -1,0 +1,94 @@
+"""The board hears a missed check-in within 2 s, with no reload; another school's or trust's
+people see nothing of it, on the pages as on the API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import nats
+from playwright.async_api import expect
+
+from services.web.session import COOKIE, Session, Sessions
+from services.web.settings import WebSettings
+from shared.auth import mint_token
+from shared.launcher import EVERYTHING
+from shared.settings import DoorstepSettings
+from tests.visits.on_site import VisitsOnSite
+from tests.web.browser import Accessibility, chromium, sign_in
+from tests.web.test_pages import URN, pytestmark  # noqa: F401 - the same marks
+
+
+async def test_a_missed_check_in_reaches_the_open_board_within_two_seconds(
+        make_settings, make_cluster, tmp_path) -> None:
+    settings: DoorstepSettings = make_settings()
+    cluster = make_cluster(settings, names=EVERYTHING, extra_env={
+        "DOORSTEP_ESCALATION_MINUTE_SECONDS": "0.1",  # a 20-minute interval is 2 s
+        "DOORSTEP_ESCALATION_GATEWAY": f"fake:{tmp_path / 'sms.jsonl'}"})
+    missed: list[float] = []
+    tap = await nats.connect(settings.nats_url)
+
+    async def heard(_message: object) -> None:
+        missed.append(time.monotonic())
+
+    await tap.subscribe(f"{settings.subject_root}.events.*.*.escalation.CheckInMissed", cb=heard)
+    async with chromium() as browser:
+        buddy = await sign_in(browser, cluster["web"].url, "office-0001")
+        await buddy.goto(f"/schools/{URN}/board")
+        await buddy.evaluate("window.sameDocument = true")
+        await expect(buddy.locator("#board")).to_contain_text("Nobody is out")
+        urls = {name: cluster[name].url for name in ("visits", "authorisation")}
+        await VisitsOnSite(settings, urls).put_on_site(1)
+        await expect(buddy.locator("#board")).to_contain_text("staff-0001", timeout=5000)
+        await expect(buddy.locator("#board")).to_contain_text("OVERDUE", timeout=15000)
+        shown = time.monotonic()
+        assert missed, "CheckInMissed was not on NATS by the time the board showed it"
+        assert shown - missed[0] <= 2.0, f"the board took {shown - missed[0]:.2f} s"
+        assert await buddy.evaluate("window.sameDocument") is True  # no reload
+        await expect(buddy.locator("#board")).to_contain_text("check-in missed")
+        axe = Accessibility()
+        await axe.check(buddy)
+        assert not axe.found, "\n".join(axe.found)
+    await tap.close()
+
+
+async def test_people_of_another_school_or_trust_see_nothing_of_the_first(
+        make_settings, make_cluster) -> None:
+    settings: DoorstepSettings = make_settings()
+    cluster = make_cluster(settings, names=EVERYTHING)
+    web = cluster["web"].url
+    urls = {name: cluster[name].url for name in ("visits", "authorisation")}
+    on_site = VisitsOnSite(settings, urls)
+    await on_site.put_on_site(1)
+    sessions = Sessions(WebSettings().session_secret, 1)
+    outsiders = {"a DSL of another trust": ("dsl-9", "dsl", "other-trust", ["654321"]),
+                 "a buddy of a sibling school": ("buddy-9", "buddy", settings.default_trust,
+                                                 ["654321"]),
+                 "trust IT of another trust": ("it-9", "trust_it", "other-trust", [])}
+    async with chromium() as browser:
+        insider = await sign_in(browser, web, "office-0001")
+        await insider.goto(f"/schools/{URN}/board")
+        await expect(insider.locator("#board")).to_contain_text("staff-0001", timeout=10000)
+        for who, (user, role, trust, schools) in outsiders.items():
+            token = mint_token(settings, user=user, role=role, schools=schools, trust=trust)
+            cookie = sessions.dump(Session(token=token, user=user, role=role, trust=trust,
+                                           schools=schools, csrf="x"))
+            context = await browser.new_context(base_url=web)
+            await context.add_cookies([{"name": COOKIE, "value": cookie, "url": web}])
+            page = await context.new_page()
+            for path in (f"/schools/{URN}/board", f"/schools/{URN}",
+                         f"/schools/{URN}/visits/{on_site.visit_ids[0]}",
+                         f"/schools/{URN}/visits/{on_site.visit_ids[0]}/chronology",
+                         f"/schools/{URN}/board/live"):
+                answer = await page.goto(path)
+                assert answer is not None
+                assert answer.status in (403, 404), (who, path, answer.status)
+                body = await page.content()
+                assert on_site.visit_ids[0] not in body.replace(path, ""), (who, path)
+                assert "staff-0001" not in body, (who, path)
+            if trust != settings.default_trust:
+                trust_page = await page.goto("/trust")
+                assert trust_page is not None
+                assert URN not in await page.inner_text("main"), who
+            await context.close()
+    await asyncio.sleep(0)

@@ -1,0 +1,154 @@
+"""The pages, in real headless Chromium against the five processes and a real nats-server: a
+whole visit through the pages, the board live within 2 s, axe-core on every page."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Page, expect
+
+from shared.launcher import EVERYTHING, Cluster
+from shared.settings import DoorstepSettings
+from tests.web.browser import Accessibility, chromium, screenshot, sign_in
+
+pytestmark = [pytest.mark.nats, pytest.mark.e2e]
+URN = "123456"
+LONDON = ZoneInfo("Europe/London")
+
+
+def local(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+async def until_text(page: Page, url: str, text: str, tries: int = 60) -> None:
+    """Reload `url` until it shows `text` (another service has to hear the event first)."""
+    for _ in range(tries):
+        await page.goto(url)
+        if text in await page.inner_text("main"):
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{url} never showed {text!r}")
+
+
+def start(make_settings, make_cluster, tmp_path: Path, minute: str) -> tuple[DoorstepSettings,
+                                                                             Cluster]:
+    settings: DoorstepSettings = make_settings()
+    env = {"DOORSTEP_ESCALATION_MINUTE_SECONDS": minute,
+           "DOORSTEP_ESCALATION_GATEWAY": f"fake:{tmp_path / 'sms.jsonl'}"}
+    return settings, make_cluster(settings, names=EVERYTHING, extra_env=env)
+
+
+async def test_a_whole_visit_through_the_pages(make_settings, make_cluster, tmp_path) -> None:
+    _, cluster = start(make_settings, make_cluster, tmp_path, minute="1.0")
+    web, axe = cluster["web"].url, Accessibility()
+    async with chromium() as browser:
+        front = await (await browser.new_context(base_url=web)).new_page()
+        await front.goto("/sign-in")
+        await axe.check(front)
+        staff = await sign_in(browser, web, "staff-0001", phone=True)
+        await axe.check(staff)
+        await staff.click("text=Ask for a visit")
+        now = datetime.now(LONDON)
+        await staff.fill("#household_id", "hh-web-1")
+        await staff.fill("#purpose", "welfare check after three days' absence")
+        await staff.fill("#planned_start", local(now))
+        await staff.fill("#planned_end", local(now + timedelta(hours=2)))
+        await staff.fill("#staff_ids", "staff-0001 staff-0002")
+        await axe.check(staff)
+        await staff.click("text=Ask for authorisation")
+        await expect(staff.locator("main")).to_contain_text("Requested")
+        visit_url = staff.url
+
+        dsl = await sign_in(browser, web, "dsl-0001")
+        await until_text(dsl, f"/schools/{URN}/decisions", "hh-web-1")
+        await axe.check(dsl)
+        await dsl.click("text=Household hh-web-1")
+        await dsl.check("#l2")
+        await dsl.check("#c3")
+        await expect(dsl.locator("[data-score]")).to_have_text("6")  # shown as it is filled in
+        await expect(dsl.locator("[data-band]")).to_have_text("medium")
+        await axe.check(dsl)
+        await dsl.click("text=Record the assessment")
+        await dsl.fill("#out_of_hours_reason", "the only time the family can be seen")
+        await dsl.click("text=Record the decision")
+        await expect(dsl.locator("h1")).to_have_text("Requests awaiting a decision")
+
+        await until_text(staff, visit_url, "Sign out and go")
+        await staff.fill("#mobile_staff-0001", "07700 900123")
+        await staff.fill("#mobile_staff-0002", "07700 900124")
+        await staff.fill("#address", "1 Example Road, Kings Lynn")
+        await staff.fill("#expecting_to_see", "parent and pupil")
+        await staff.fill("#buddy_phone", "01553 000000")
+        await staff.fill("#duress_phrase", "the blue folder")
+        await staff.fill("#expected_arrival", local(datetime.now(LONDON) + timedelta(minutes=10)))
+        await axe.check(staff)
+        await staff.click("text=Sign out and go")
+        await expect(staff.locator("main")).to_contain_text("I have arrived")
+        await axe.check(staff)
+        await staff.click("text=I have arrived")
+        button = staff.locator("button.huge")
+        await expect(button).to_have_text("I'm OK")
+        await staff.wait_for_function("document.readyState === 'complete'")
+        await button.click()
+        sent = staff.locator("[data-sent]")
+        await expect(sent).to_contain_text("Check-in sent at")
+        await axe.check(staff)
+        await screenshot(staff, "phone-check-in")
+
+        buddy = await sign_in(browser, web, "office-0001")
+        await buddy.goto(f"/schools/{URN}/board")
+        await expect(buddy.locator("#board")).to_contain_text("staff-0001")
+        await buddy.wait_for_function("document.readyState === 'complete'")
+        await asyncio.sleep(0.5)  # the live connection is open
+
+        # The covert panic: hold "I'm OK". The phone shows exactly what a check-in shows.
+        before = await sent.inner_text()
+        box = await button.bounding_box()
+        assert box is not None
+        await staff.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        await staff.mouse.down()
+        await asyncio.sleep(2.5)
+        await staff.mouse.up()
+        pressed = time.monotonic()
+        await expect(sent).to_contain_text("Check-in sent at")
+        assert (await sent.inner_text()).split(" at ")[0] == before.split(" at ")[0]
+        assert "duress" not in (await staff.inner_text("main")).lower()
+
+        await expect(buddy.locator("#board")).to_contain_text("DURESS", timeout=2000)
+        seen = time.monotonic() - pressed
+        assert seen <= 2.0, f"the board showed the duress {seen:.2f} s after the panic"
+        await axe.check(buddy)
+        await screenshot(buddy, "buddy-board")
+        await buddy.click("text=I'm on it")
+        await expect(buddy.locator("#board")).to_contain_text("Acknowledged by office-0001")
+        await buddy.click("#board button:has-text('Resolve')")
+        await expect(buddy.locator("#board")).to_contain_text("None open")
+        await axe.check(buddy)
+
+        await staff.context.set_offline(True)
+        await button.click()
+        await expect(sent).to_contain_text("Check-in NOT sent")
+        await staff.context.set_offline(False)
+
+        auditor = await sign_in(browser, web, "auditor-0001")
+        await expect(auditor.locator("h1")).to_have_text("Across the trust")
+        await expect(auditor.locator("tbody")).to_contain_text(URN)
+        await axe.check(auditor)
+        await screenshot(auditor, "trust-dashboard")
+        chronology = visit_url.replace(web, "") + "/chronology"
+        await until_text(auditor, chronology, "EscalationResolved")
+        text = await auditor.inner_text("main")
+        for kind in ("VisitRequested", "RiskAssessed", "VisitAuthorised", "Departed", "Arrived",
+                     "CheckedIn", "DuressRaised", "EscalationRaised", "EscalationAcknowledged",
+                     "EscalationResolved"):
+            assert kind in text, kind
+        assert "1 Example Road, Kings Lynn" in text  # opened for the auditor
+        assert "Audit trail: intact" in text
+        await axe.check(auditor)
+    assert not axe.found, "\n".join(axe.found)
+    assert len(axe.pages) >= 12
