@@ -126,6 +126,8 @@ POLICY: dict[str, Rule] = {
     "GET /sign-in": Rule(frozenset(), Scope.PUBLIC),
     "POST /sign-in": Rule(frozenset(), Scope.PUBLIC),  # development only; CSRF-checked
     "POST /sign-out": Rule(EVERYONE, Scope.CATALOGUE),
+    "GET /sign-in/oidc/{trust}": Rule(frozenset(), Scope.PUBLIC),
+    "GET /sign-in/callback": Rule(frozenset(), Scope.PUBLIC),  # state, PKCE, token verified
     f"GET {P}": _school(FRONT_LINE),
     f"GET {P}/visits/new": _school(FRONT_LINE),
     f"POST {P}/visits/new": _school(FRONT_LINE),
@@ -139,6 +141,12 @@ POLICY: dict[str, Rule] = {
     f"POST {P}/visits/{{visit_id}}/assessment": _school(SENIOR, R.TRUST_SAFETY_LEAD),
     f"POST {P}/visits/{{visit_id}}/decision": _school(SENIOR),
     f"GET {P}/visits/{{visit_id}}/chronology": _school(WATCHERS),
+    **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
+       for method in ("GET", "POST") for kind in ("incidents", "concerns")},
+    f"GET {P}/safeguarding": _school(SENIOR),
+    f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
+    f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
+    f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),
     "GET /trust": _trust(OVERSIGHT),
 }
 

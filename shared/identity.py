@@ -53,6 +53,12 @@ class Provider(BaseModel):
     schools: dict[str, str] = Field(default_factory=dict)
     # A token naming an unknown key fetches the keys again, at most this often.
     refetch_after_seconds: float = Field(30.0, ge=0)
+    # For the pages' sign-in (authorisation code flow with PKCE); the client secret, if the
+    # provider wants one, comes from DOORSTEP_WEB_OIDC_CLIENT_SECRETS, never from this file.
+    authorization_url: str | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    scope: str = "openid profile"
 
 
 class Providers(BaseModel):

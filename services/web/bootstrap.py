@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from services.web import board, dsl, signin, staff, trust
+from services.web import board, dsl, oidc, safeguarding, signin, staff, trust
 from services.web.backend import Backend
 from services.web.live import Live
 from services.web.pages import page
@@ -45,10 +45,12 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api = FastAPI(title="Doorstep pages", version="1.0.0", lifespan=lifespan,
                   dependencies=[Depends(enforce)])
     api.state.settings = settings
+    api.state.web_settings = own
     api.state.sessions = Sessions(own.session_secret, own.session_hours)
     api.add_middleware(SessionAuth, sessions=api.state.sessions)
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit
-    for router in (signin.router, dsl.router, board.router, staff.router, trust.router):
+    for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router, staff.router,
+                   trust.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -24,3 +24,7 @@ class WebSettings(BaseSettings):
     session_secret: str = DEV_SESSION_SECRET
     session_hours: float = Field(12.0, gt=0, le=24)
     history_hours: float = Field(24.0, gt=0, description="how far back the board reads events")
+    public_url: str | None = Field(None, description="the pages' address as people reach it, "
+                                                     "e.g. https://doorstep.example-trust.org.uk")
+    oidc_client_secrets: dict[str, str] = Field(
+        default_factory=dict, description='per trust, JSON: {"west-norfolk": "..."}')

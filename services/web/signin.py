@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.web.oidc import sign_in_providers
 from services.web.pages import page
 from services.web.session import (
     COOKIE,
@@ -33,18 +34,19 @@ def people() -> list[tuple[str, str]]:
     return school + list(TRUST_PEOPLE.items())
 
 
-def home_of(role: str) -> str:
-    if role in ("auditor", "trust_it", "trust_safety_lead"):
-        return "/trust"
+def home_of(role: str, schools: list[str]) -> str:
+    if role in ("auditor", "trust_it", "trust_safety_lead") or not schools:
+        return "/trust" if role in ("auditor", "trust_it", "trust_safety_lead") else "/sign-in"
     if role in ("buddy", "office"):
-        return f"/schools/{SCHOOL}/board"
-    return f"/schools/{SCHOOL}"
+        return f"/schools/{schools[0]}/board"
+    return f"/schools/{schools[0]}"
 
 
 @router.get("/", response_class=RedirectResponse, summary="home")
 def home(request: Request) -> RedirectResponse:
     session: Session | None = getattr(request.state, "session", None)
-    return RedirectResponse(home_of(session.role) if session else "/sign-in", status_code=303)
+    return RedirectResponse(home_of(session.role, session.schools) if session else "/sign-in",
+                            status_code=303)
 
 
 @router.get("/sign-in", response_class=HTMLResponse, summary="sign in")
@@ -52,7 +54,8 @@ def sign_in_page(request: Request) -> Response:
     settings: DoorstepSettings = request.app.state.settings
     token = new_csrf()
     response = page(request, "sign_in.html", None, people=people(), csrf=token,
-                    development=settings.environment != "production")
+                    development=settings.environment != "production",
+                    trusts=sorted(sign_in_providers(settings)))
     response.set_cookie(SIGN_IN_COOKIE, token, **{**cookie_options(900), "samesite": "strict"})
     return response
 
@@ -76,7 +79,7 @@ def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[st
     session = Session(token=token, user=person, role=role, trust=settings.default_trust,
                       schools=schools, csrf=new_csrf())
     sessions: Sessions = request.app.state.sessions
-    response = RedirectResponse(home_of(role), status_code=303)
+    response = RedirectResponse(home_of(role, schools), status_code=303)
     response.set_cookie(COOKIE, sessions.dump(session), **cookie_options(sessions.max_age))
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response

@@ -43,7 +43,7 @@ async def request_visit(urn: Urn, request: Request, session: CheckedSession,
             "planned_date": start.date().isoformat() if start else None,
             "planned_start": start.isoformat() if start else planned_start,
             "planned_end": end.isoformat() if end else planned_end,
-            "staff_ids": _ids(staff_ids), "pupil_ids": _ids(pupil_ids), "announced": announced,
+            "staff_ids": ids(staff_ids), "pupil_ids": ids(pupil_ids), "announced": announced,
             "reason_code": reason_code or None}
     answer = await backend(request).call(session, "POST", "visits", f"/v1/schools/{urn}/visits",
                                          body)
@@ -88,7 +88,7 @@ async def step(urn: Urn, visit_id: UUID, step: str, request: Request,
 
 def _body(step: str, form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     if step == "departure":
-        staff = _ids(str(form.get("staff_ids", "")))
+        staff = ids(str(form.get("staff_ids", "")))
         mobiles = [str(form.get(f"mobile_{s}", "")) for s in staff]
         driver = str(form.get("driver", ""))
         return {"staff": [{"staff_id": s, "mobile": m, "driving": s == driver}
@@ -115,7 +115,7 @@ def _body(step: str, form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return {"reason": form.get("reason")}, None
 
 
-def _ids(text: str) -> list[str]:
+def ids(text: str) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 

@@ -152,3 +152,47 @@ async def test_a_whole_visit_through_the_pages(make_settings, make_cluster, tmp_
         await axe.check(auditor)
     assert not axe.found, "\n".join(axe.found)
     assert len(axe.pages) >= 12
+
+
+async def test_incidents_concerns_and_the_policy_through_the_pages(
+        make_settings, make_cluster, tmp_path) -> None:
+    from tests.visits.on_site import VisitsOnSite
+
+    settings, cluster = start(make_settings, make_cluster, tmp_path, minute="60")
+    web, axe = cluster["web"].url, Accessibility()
+    on_site = VisitsOnSite(settings, {n: cluster[n].url for n in ("visits", "authorisation")})
+    await on_site.put_on_site(1)
+    visit = f"/schools/{URN}/visits/{on_site.visit_ids[0]}"
+    async with chromium() as browser:
+        staff = await sign_in(browser, web, "staff-0001", phone=True)
+        await staff.goto(visit)
+        await staff.click("text=Report an incident")
+        await staff.fill("#kind", "verbal aggression")
+        await staff.fill("#description", "a parent shouted at the door")
+        await axe.check(staff)
+        await staff.click("text=Send the report")
+        await expect(staff.locator("h1")).to_contain_text("Visit to household")
+        await staff.click("text=Raise a safeguarding concern")
+        await staff.fill("#pupil_ids", "upn-A123")
+        await staff.fill("#description", "the pupil said they are afraid to go home")
+        await staff.check("#immediate_risk")
+        await axe.check(staff)
+        await staff.click("text=Tell the DSL")
+        await expect(staff.locator("[role=alert]")).to_contain_text("call the police on 999")
+        await axe.check(staff)
+
+        dsl = await sign_in(browser, web, "dsl-0001")
+        await until_text(dsl, f"/schools/{URN}/safeguarding", "Share by")
+        await until_text(dsl, f"/schools/{URN}/safeguarding", "a child at immediate risk")
+        await axe.check(dsl)
+        await dsl.click("text=Shared with the headteacher")
+        await until_text(dsl, f"/schools/{URN}/safeguarding", "Nothing to share.")
+        await dsl.click("text=I have it")
+        await until_text(dsl, f"/schools/{URN}/safeguarding", "None waiting.")
+        await dsl.goto(f"/schools/{URN}/policy")
+        await expect(dsl.locator("main")).to_contain_text("AuthoriserHasAllowedRole")
+        await expect(dsl.locator("main")).to_contain_text("must be authorised by the DSL")
+        await axe.check(dsl)
+        await dsl.goto(f"/schools/{URN}/visits/not-a-visit")  # a problem page is a page too
+        await axe.check(dsl)
+    assert not axe.found, "\n".join(axe.found)

@@ -9,7 +9,8 @@ function countdown() {
   document.querySelectorAll("time[data-countdown]").forEach((el) => {
     const left = Math.round((Date.parse(el.getAttribute("datetime")) - now) / 1000);
     const size = Math.abs(left);
-    const text = `${Math.floor(size / 60)}:${pad(size % 60)}`;
+    const text = size >= 3600 ? `${Math.floor(size / 3600)} h ${pad(Math.floor(size / 60) % 60)} min`
+      : `${Math.floor(size / 60)}:${pad(size % 60)}`;
     el.textContent = left >= 0 ? `in ${text}` : `OVERDUE by ${text}`;
   });
   document.querySelectorAll("time[data-wait]").forEach((el) => {
