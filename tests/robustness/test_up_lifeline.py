@@ -68,7 +68,7 @@ def test_sigkill_of_up_leaves_nothing_running_and_a_second_up_says_so(tmp_path: 
         else:
             pytest.fail("doorstep up did not come up:\n" + "".join(seen))
         children = _children(launcher.pid)
-        assert len(children) == 5, f"expected nats-server and four services, got {children}"
+        assert len(children) == 6, f"expected nats-server, four services and the pages, got {children}"
 
         second = _up(tmp_path / "var", base, nats_port)
         out, _ = second.communicate(timeout=60)
