@@ -106,6 +106,11 @@ POLICY: dict[str, Rule] = {
     f"PUT {S}/escalation-contacts": _school(R.DSL, R.HEADTEACHER, R.SLT, R.TRUST_IT,
                                             R.TRUST_SAFETY_LEAD),
     "GET /v1/escalation-ladders": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.AUDITOR),
+    # providers' callbacks and acknowledge links: authenticated by signature or one-time code
+    "POST /v1/notifications/twilio/status": Rule(frozenset(), Scope.PUBLIC),
+    "POST /v1/notifications/twilio/keypress": Rule(frozenset(), Scope.PUBLIC),
+    "GET /a/{code}": Rule(frozenset(), Scope.PUBLIC),
+    "POST /a/{code}": Rule(frozenset(), Scope.PUBLIC),
     # records
     f"GET {V}/history": _school(WATCHERS),
     f"POST {S}/incidents": _school(FRONT_LINE),

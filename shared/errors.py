@@ -22,6 +22,12 @@ class Conflict(DoorstepError):
     code = "conflict"
 
 
+class Gone(Conflict):
+    """Something that worked once (a link, a code) and will not again: used, or expired."""
+
+    code = "gone"
+
+
 class RulesBroken(DoorstepError):
     """One or more named policy rules refuse the request; details name each rule."""
 

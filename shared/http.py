@@ -12,7 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from shared.bodies import CheckedBodies
-from shared.errors import Conflict, DoorstepError, Forbidden, Invalid, NotFound, RulesBroken
+from shared.errors import (
+    Conflict,
+    DoorstepError,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    RulesBroken,
+)
 
 
 class ErrorBody(BaseModel):
@@ -33,13 +41,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _error("the token's role may not do this; the message names the roles that may"),
     404: _error("no such school, visit or record for this token"),
     409: _error("the visit or record is not in a state that allows this, or a rule refuses it"),
+    410: _error("a link or code that worked once, or has expired"),
     413: _error("the body is larger than the limit"),
     415: _error("the body is not sent as application/json"),
     422: _error("the request does not match what this route takes; each problem is named"),
 }
 MAX_PROBLEMS = 20
 EXCERPT = 80
-STATUS = {NotFound: 404, Conflict: 409, RulesBroken: 409, Forbidden: 403, Invalid: 422}
+STATUS = {NotFound: 404, Gone: 410, Conflict: 409, RulesBroken: 409, Forbidden: 403, Invalid: 422}
 
 
 def install_error_handlers(app: FastAPI) -> None:

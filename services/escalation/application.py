@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
+from services.escalation.domain import AckLink, ContactDirectory, Delivery, Escalation, Watch
 from services.escalation.domain.ladder import (
     TOP_LEVEL,
     Contact,
@@ -21,6 +22,7 @@ from services.escalation.domain.ladder import (
     ladder_gaps,
     level_reason,
 )
+from services.escalation.notifications import failover
 from services.escalation.visitfacts import apply_visit_event
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent
@@ -42,6 +44,7 @@ class Channels:
     webhook_url: str | None = None
     max_attempts: int = 5
     backoff_seconds: float = 1.0
+    ack_link_minutes: float = 120.0  # how long an acknowledge link in a text works
 
 
 class EscalationApplication(Application[UUID]):
@@ -135,8 +138,10 @@ class EscalationApplication(Application[UUID]):
         delivery = self._get(delivery_id, Delivery)
         if delivery is None or delivery.attempts >= attempt:
             return  # another replica recorded this attempt first
-        delivery.record_attempt(delivered, detail, self.clock())
-        self.save(delivery)
+        now = self.clock()
+        delivery.record_attempt(delivered, detail, now)
+        after = failover(self, delivery, now) if delivery.failed else []
+        self.save(delivery, *after)
 
     def _raise(self, watch: Watch, escalation_id: UUID, trigger: str, level: int, *, late: bool,
                now: datetime, meta: Meta) -> list[Aggregate]:
@@ -171,6 +176,7 @@ class EscalationApplication(Application[UUID]):
             message = {"escalation_id": str(escalation.id), "visit_id": str(escalation.visit_id),
                        "trust_id": escalation.trust_id, "school_urn": escalation.school_urn,
                        "level": level, "trigger": escalation.trigger,
+                       "on_visit": list(escalation.on_visit),
                        "contacts": [{"person_id": c["person_id"], "role": c["role"]}
                                     for c in contacts]}
             wanted: list[tuple[str, str, str]] = []
@@ -183,12 +189,24 @@ class EscalationApplication(Application[UUID]):
                     wanted.append(("sms", contact["person_id"], contact["phone"]))
                     if level >= TOP_LEVEL:
                         wanted.append(("voice", contact["person_id"], contact["phone"]))
-            deliveries += [
-                Delivery(escalation.id, step.originator_version, channel, recipient,
-                         escalation.visit_id, level, address, message,
-                         self.channels.max_attempts, self.channels.backoff_seconds, now, meta)
-                for channel, recipient, address in wanted]
+            roles = {c["person_id"]: str(c["role"]) for c in contacts}
+            for channel, recipient, address in wanted:
+                said = message
+                if channel == "sms":  # a text carries a link that acknowledges as its reader
+                    link = self._ack_link(escalation, recipient, roles[recipient], now, meta)
+                    deliveries.append(link)
+                    said = {**message, "ack_code": link.code}
+                deliveries.append(Delivery(
+                    escalation.id, step.originator_version, channel, recipient,
+                    escalation.visit_id, level, address, said, self.channels.max_attempts,
+                    self.channels.backoff_seconds, now, meta))
         return deliveries
+
+    def _ack_link(self, escalation: Escalation, person: str, role: str, now: datetime,
+                  meta: Meta) -> AckLink:
+        code = secrets.token_urlsafe(9)
+        expires = now + timedelta(minutes=self.channels.ack_link_minutes)
+        return AckLink(code, escalation.id, escalation.school_urn, person, role, expires, meta)
 
     # --- people ---
 

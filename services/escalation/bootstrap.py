@@ -8,7 +8,7 @@ import socket
 
 from fastapi import FastAPI
 
-from services.escalation import api
+from services.escalation import api, callbacks
 from services.escalation.application import Channels, EscalationApplication, Timing
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
@@ -16,6 +16,7 @@ from services.escalation.notify import FakeGateway, Gateway
 from services.escalation.scheduler import DeadlineIndex, Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
 from services.escalation.subscribers import subscriptions
+from services.escalation.twilio import TwilioGateway
 from shared.keystore import open_key_store
 from shared.sealing import Sealer
 from shared.service import Runtime, create_api
@@ -25,9 +26,20 @@ from shared.store import store_env
 NAME = "escalation"
 
 
+def gateway_of(settings: EscalationSettings) -> Gateway | None:
+    """The school's SMS and voice provider, from settings (its secrets never in the store)."""
+    if settings.escalation_gateway == "twilio":
+        return TwilioGateway(settings.escalation_twilio_api_url,
+                             settings.escalation_twilio_account_sid,
+                             settings.escalation_twilio_auth_token, settings.escalation_twilio_from,
+                             settings.escalation_public_url)
+    path = settings.gateway_file()
+    return FakeGateway(path) if path else None
+
+
 def build_runtime(given: DoorstepSettings) -> Runtime:
     settings = escalation_settings(given)
-    gateway_file = settings.gateway_file()
+    gateway = gateway_of(settings)
     # Cached aggregates, fast-forwarded from the store on every get, so another replica's
     # writes are still seen; without it each deadline decrypts its whole history twice.
     env = {**store_env(settings, NAME), "AGGREGATE_CACHE_MAXSIZE": "100000",
@@ -36,13 +48,13 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
         env,
         timing=Timing(minute=settings.escalation_minute_seconds,
                       late_after=settings.escalation_late_after_seconds),
-        channels=Channels(sms=gateway_file is not None,
+        channels=Channels(sms=gateway is not None,
+                          ack_link_minutes=settings.escalation_ack_link_minutes,
                           webhook_url=settings.escalation_webhook_url,
                           max_attempts=settings.escalation_webhook_max_attempts,
                           backoff_seconds=settings.escalation_webhook_backoff_seconds))
     index = DeadlineIndex(app)
     app.open_view = index.open_escalations
-    gateway: Gateway | None = FakeGateway(gateway_file) if gateway_file else None
     wakeup = asyncio.Event()
 
     async def deadlines(runtime: Runtime) -> None:
@@ -52,7 +64,8 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
         scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
                               gateway=gateway, webhook_secret=settings.escalation_webhook_secret,
                               sealer=Sealer(open_key_store(settings)),
-                              nudge=runtime.nudge_relay, wakeup=wakeup)
+                              nudge=runtime.nudge_relay, wakeup=wakeup,
+                              public_url=settings.escalation_public_url)
         await asyncio.gather(lease.hold_forever(), scheduler.run())
 
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
@@ -66,5 +79,5 @@ def replica_name(settings: EscalationSettings) -> str:
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
-    return create_api(NAME, build_runtime, [api.router, api.trust_router],
+    return create_api(NAME, build_runtime, [api.router, api.trust_router, callbacks.router],
                       escalation_settings(settings))

@@ -42,6 +42,11 @@ PUBLISHED: dict[tuple[type[Any], str], Build] = {
     (Escalation, "Resolved"): lambda base, e: contract.EscalationResolved(
         **base, escalation_id=e.originator_id, outcome=e.outcome, resolved_by=e.person_id,
         role=e.role),
+    (Delivery, "Receipted"): lambda base, e: (
+        contract.NotificationDelivered if e.outcome in ("delivered", "answered")
+        else contract.NotificationFailed)(
+        **base, escalation_id=e.escalation_id, level=e.level, channel=e.channel,
+        recipient_id=e.recipient_id, outcome=e.outcome, detail=e.detail[:500]),
     (Delivery, "Attempted"): lambda base, e: contract.NotificationAttempted(
         **base, escalation_id=e.escalation_id, level=e.level, channel=e.channel,
         recipient_id=e.recipient_id, attempt=e.attempt, delivered=e.delivered,

@@ -1,4 +1,5 @@
-"""Notification channels: a signed webhook, and a port for SMS and voice gateways (fake for tests)."""
+"""Notification channels: a signed webhook, and a port for SMS and voice gateways (Twilio in
+`twilio.py`; a fake that writes JSON lines, for tests)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 import httpx
 
@@ -19,10 +22,21 @@ class SendFailed(Exception):
     """The channel did not take the message; the attempt is recorded and retried."""
 
 
+@dataclass(frozen=True)
+class Outbound:
+    """One text or call to one person: what to say and where, and which delivery it is."""
+
+    channel: str
+    to: str
+    text: str
+    delivery_id: UUID
+    message: dict[str, Any]
+
+
 class Gateway(Protocol):
     """An SMS and voice gateway. `send` returns the gateway's receipt id or raises SendFailed."""
 
-    async def send(self, channel: str, to: str, text: str, message: dict[str, Any]) -> str: ...
+    async def send(self, outbound: Outbound) -> str: ...
 
 
 class FakeGateway:
@@ -32,8 +46,9 @@ class FakeGateway:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    async def send(self, channel: str, to: str, text: str, message: dict[str, Any]) -> str:
-        line = {"channel": channel, "to": to, "text": text, **message}
+    async def send(self, outbound: Outbound) -> str:
+        line = {"channel": outbound.channel, "to": outbound.to, "text": outbound.text,
+                "delivery_id": str(outbound.delivery_id), **outbound.message}
         with self.path.open("a") as out:
             out.write(json.dumps(line) + "\n")
         return f"fake-{time.time_ns()}"
@@ -61,8 +76,27 @@ async def post_webhook(client: httpx.AsyncClient, url: str, secret: str, deliver
     return f"HTTP {response.status_code}"
 
 
-def sms_text(message: dict[str, Any]) -> str:
-    """No names or addresses: the person looks the visit up in Doorstep."""
-    return (f"Doorstep escalation level {message['level']} ({message['trigger']}) for visit "
-            f"{str(message['visit_id'])[:8]} at school {message['school_urn']}. "
-            "Acknowledge it in Doorstep now.")
+WHAT = {"arrival_overdue": "did not arrive when expected",
+        "check_in_missed": "missed a check-in", "no_one_home_wait": "did not report back after "
+        "no one was home", "return_overdue": "is not back at school when expected",
+        "duress": "raised DURESS"}
+# The policies' words for what to do next, by level (west-norfolk-academies-trust 2.7; ordsall).
+NEXT = {1: "Try each member of staff on the visit now.",
+        2: "Senior leader: the buddy could not make contact. Try each member of staff, and "
+           "consider calling the police.",
+        3: "Headteacher: decide now whether to call the police (999).",
+        4: "Nobody has acknowledged this. Act now: try the staff, then call 999."}
+
+
+def sms_text(message: dict[str, Any], public_url: str = "") -> str:
+    """What a buddy needs and nothing more: the school, who, what was missed, what to do, and
+    the link that says they are dealing with it. Never an address."""
+    staff = ", ".join(message.get("on_visit") or []) or "staff"
+    level = int(message["level"])
+    what = WHAT.get(str(message["trigger"]), str(message["trigger"]))
+    todo = ("Call 999 now if you cannot reach them." if message["trigger"] == "duress"
+            else NEXT.get(level, NEXT[4]))
+    text = f"Doorstep, school {message['school_urn']}: {staff} {what}. {todo}"
+    if message.get("ack_code") and public_url:
+        text += f" I'm dealing with it: {public_url.rstrip('/')}/a/{message['ack_code']}"
+    return text

@@ -21,7 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.lease import Lease
-from services.escalation.notify import Gateway, SendFailed, post_webhook, sms_text
+from services.escalation.notify import Gateway, Outbound, SendFailed, post_webhook, sms_text
 from shared.sealing import SHREDDED, Sealer
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,10 @@ class Scheduler:
 
     def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
                  *, tick: float, gateway: Gateway | None, webhook_secret: str, sealer: Sealer,
-                 nudge: Callable[[], None], wakeup: asyncio.Event | None = None) -> None:
+                 nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
+                 public_url: str = "") -> None:
         self.app = app
+        self.public_url = public_url
         self.sealer = sealer
         self.index = index
         self.lease = lease
@@ -223,8 +225,9 @@ class Scheduler:
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
                         raise SendFailed("the number was erased with the household's data")
-                    detail = await self.gateway.send(delivery.channel, address,
-                                                     sms_text(delivery.message), delivery.message)
+                    text = sms_text(delivery.message, self.public_url)
+                    detail = await self.gateway.send(Outbound(delivery.channel, address, text,
+                                                              delivery.id, delivery.message))
                 else:
                     raise SendFailed(f"no {delivery.channel} gateway is configured")
                 delivered = True

@@ -24,8 +24,17 @@ class EscalationSettings(DoorstepSettings):
     escalation_webhook_max_attempts: int = Field(5, ge=1, le=20)
     escalation_webhook_backoff_seconds: float = Field(1.0, gt=0)
     escalation_gateway: str = Field(
-        "none", pattern=r"^(none|fake:.+)$",
-        description="SMS/voice gateway: none, or fake:<path> (JSON lines, for tests)")
+        "none", pattern=r"^(none|twilio|fake:.+)$",
+        description="SMS/voice gateway: none, twilio, or fake:<path> (JSON lines, for tests)")
+    escalation_twilio_api_url: str = Field("https://api.twilio.com",
+                                           description="Twilio's REST API (a test double's)")
+    escalation_twilio_account_sid: str = ""
+    escalation_twilio_auth_token: str = Field("", description="also checks Twilio's callbacks")
+    escalation_twilio_from: str = Field("", description="the number texts and calls come from")
+    escalation_public_url: str = Field(
+        "http://127.0.0.1:8003", description="where providers' callbacks and people's "
+                                             "acknowledge links reach this service")
+    escalation_ack_link_minutes: float = Field(120.0, gt=0, le=1440)
     escalation_replica: str = Field("", description="replica name in logs and the lease")
 
     def gateway_file(self) -> Path | None:

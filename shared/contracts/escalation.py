@@ -90,9 +90,37 @@ class NotificationAttempted(IntegrationEvent):
 
     escalation_id: UUID
     level: int = Field(ge=1, le=4)
-    channel: str = Field(pattern=r"^(webhook|sms|voice)$")
+    channel: str = Field(pattern=r"^(webhook|sms|voice|email|teams)$")
     recipient_id: str
     attempt: int = Field(ge=1)
     delivered: bool
     detail: str = ""
     final: bool = False
+
+
+class NotificationDelivered(IntegrationEvent):
+    """The provider says the message arrived (or the call was answered by a person). Still not
+    an acknowledgement: only a person acknowledging stops the ladder."""
+
+    aggregate = "escalation"
+
+    escalation_id: UUID
+    level: int = Field(ge=1, le=4)
+    channel: str = Field(pattern=r"^(sms|voice|email|teams)$")
+    recipient_id: str
+    outcome: str = Field(pattern=r"^(delivered|answered)$")
+    detail: str = ""
+
+
+class NotificationFailed(IntegrationEvent):
+    """The provider says it did not arrive, nobody answered, or a voicemail took it. The person
+    is tried on their next channel; when nobody at the level can be reached it climbs at once."""
+
+    aggregate = "escalation"
+
+    escalation_id: UUID
+    level: int = Field(ge=1, le=4)
+    channel: str = Field(pattern=r"^(sms|voice|email|teams)$")
+    recipient_id: str
+    outcome: str = Field(pattern=r"^(failed|no_answer|voicemail)$")
+    detail: str = ""

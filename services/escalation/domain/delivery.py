@@ -24,6 +24,7 @@ class Delivery(Aggregate):
                  visit_id: UUID, level: int, address: str, message: dict[str, Any],
                  max_attempts: int, backoff_seconds: float, at: datetime, meta: Meta) -> None:
         self.escalation_id = escalation_id
+        self.step = step
         self.visit_id = visit_id
         self.level = level
         self.channel = channel
@@ -36,6 +37,7 @@ class Delivery(Aggregate):
         self.next_at: datetime | None = at
         self.delivered = False
         self.meta = meta
+        self.receipt: str | None = None  # the provider's last word: delivered, or why it failed
 
     def next_due(self) -> datetime | None:
         return self.next_at
@@ -56,3 +58,34 @@ class Delivery(Aggregate):
         self.attempts = attempt
         self.delivered = delivered
         self.next_at = retry_at
+
+    def record_receipt(self, outcome: str, detail: str, at: datetime) -> bool:
+        """The provider's delivery receipt (its status callback). True if this changed anything:
+        a provider repeats callbacks, and only the first final one counts."""
+        if outcome not in RECEIPTS:
+            raise ValueError(f"a receipt is one of {', '.join(RECEIPTS)}, not {outcome!r}")
+        if self.receipt is not None:
+            return False
+        self._receipted(self.escalation_id, self.level, self.channel, self.recipient_id, outcome,
+                        detail, at, self.meta)
+        return True
+
+    @event("Receipted")
+    def _receipted(self, escalation_id: UUID, level: int, channel: str, recipient_id: str,
+                   outcome: str, detail: str, at: datetime, meta: Meta) -> None:
+        self.receipt = outcome
+        self.next_at = None
+
+    @property
+    def failed(self) -> bool:
+        """VoicemailIsNotAnAnswer: a message left on voicemail reached nobody."""
+        return self.receipt in ("failed", "no_answer", "voicemail") or (
+            self.next_at is None and not self.delivered and self.attempts > 0
+            and self.receipt is None)
+
+
+# What a provider can say about one message or call, in the end.
+RECEIPTS = ("delivered", "answered", "failed", "no_answer", "voicemail")
+# FailedGoesToTheNextChannel: a text that did not arrive becomes a call, and a call nobody
+# answered becomes a text, so each person is tried every way Doorstep has.
+NEXT_CHANNEL = {"sms": "voice", "voice": "sms"}

@@ -42,6 +42,8 @@ class Escalation(Aggregate):
         self.plan = plan
         self.on_visit = on_visit
         self.told: list[str] = [contact["person_id"] for contact in contacts]
+        self.level_contacts = [contact["person_id"] for contact in contacts]
+        self.unreachable: list[str] = []
         self.acknowledged_by: dict[str, str] | None = None
         self.outcome: str | None = None
         self.buddy_no_contact = False
@@ -92,6 +94,27 @@ class Escalation(Aggregate):
         self.level = level
         self.level_since = since
         self.told += [contact["person_id"] for contact in contacts]
+        self.level_contacts = [contact["person_id"] for contact in contacts]
+        self.unreachable = []
+
+    def unreachable_at(self, level: int, person_id: str, now: datetime,
+                       contacts_for: ContactsFor, meta: Meta) -> bool:
+        """EveryNotificationFailedClimbsAtOnce: when every person told at this level is out of
+        reach on every channel, the next level is told now rather than after its timeout.
+        True if it climbed."""
+        if not self.climbing or level != self.level or person_id in self.unreachable:
+            return False
+        self._unreachable(person_id, level, meta)
+        if not set(self.level_contacts) <= set(self.unreachable) or self.level >= FALLBACK_LEVEL:
+            return False
+        self._climbed(self.level + 1, self.trigger,
+                      f"every notification at level {level} failed: nobody there could be reached",
+                      contacts_for(self.level + 1), now, now, False, meta)
+        return True
+
+    @event("Unreachable")
+    def _unreachable(self, person_id: str, level: int, meta: Meta) -> None:
+        self.unreachable.append(person_id)
 
     def acknowledge(self, person_id: str, role: str, now: datetime, meta: Meta) -> bool:
         """AcknowledgementIsExplicit; FirstToAcknowledgeOwnsIt. True if this call took it."""

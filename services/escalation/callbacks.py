@@ -1,0 +1,105 @@
+"""What comes back from outside: Twilio's signed status callbacks and keypresses, and the
+acknowledge links people open from a text. Public routes: each is authenticated by what it
+carries (Twilio's signature; the link's one-time code), not by a bearer token."""
+
+from __future__ import annotations
+
+import asyncio
+from html import escape
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.escalation.application import EscalationApplication
+from services.escalation.notifications import Notifications
+from services.escalation.settings import EscalationSettings
+from services.escalation.twilio import outcome_of, signed
+from shared.errors import Conflict, Forbidden
+from shared.service import runtime_of
+
+router = APIRouter(tags=["notifications"])
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,32}$", description="the link's code")]
+
+
+def _parts(request: Request) -> tuple[Notifications, EscalationSettings]:
+    runtime = runtime_of(request)
+    assert isinstance(runtime.app, EscalationApplication)
+    settings = runtime.settings
+    assert isinstance(settings, EscalationSettings)
+    return Notifications(runtime.app), settings
+
+
+async def _twilio_form(request: Request, settings: EscalationSettings) -> dict[str, str]:
+    """The callback's parameters, once its signature proves Twilio sent it to this URL."""
+    form = {name: str(value) for name, value in (await request.form()).items()}
+    url = settings.escalation_public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    if not signed(settings.escalation_twilio_auth_token, url, form,
+                  request.headers.get("x-twilio-signature", "")):
+        raise Forbidden("the X-Twilio-Signature does not match this request")
+    return form
+
+
+@router.post("/v1/notifications/twilio/status", status_code=204, response_class=Response,
+             summary="Twilio's delivery receipt for a text or a call")
+async def twilio_status(delivery: UUID, request: Request) -> Response:
+    notifications, settings = _parts(request)
+    form = await _twilio_form(request, settings)
+    outcome = outcome_of(form)
+    if outcome is not None:
+        detail = " ".join(f"{k}={form[k]}" for k in ("MessageStatus", "CallStatus", "AnsweredBy",
+                                                     "ErrorCode") if form.get(k))
+        await asyncio.to_thread(notifications.record_receipt, delivery, outcome, detail)
+        runtime_of(request).nudge_relay()
+    return Response(status_code=204)
+
+
+@router.post("/v1/notifications/twilio/keypress", response_class=Response,
+             summary="a key pressed on an escalation call: 1 acknowledges as the person called")
+async def twilio_keypress(delivery: UUID, request: Request) -> Response:
+    notifications, settings = _parts(request)
+    form = await _twilio_form(request, settings)
+    if form.get("Digits") != "1":
+        said = "No key 1 was pressed. Open Doorstep to acknowledge."
+    else:
+        try:
+            await asyncio.to_thread(notifications.acknowledge_by_keypress, delivery)
+            said = "Thank you. You are dealing with this escalation."
+        except Conflict as refused:
+            said = escape(refused.message)
+        runtime_of(request).nudge_relay()
+    return Response(f"<Response><Say>{said}</Say></Response>", media_type="application/xml")
+
+
+@router.get("/a/{code}", response_class=HTMLResponse, summary="an acknowledge link from a text")
+async def ack_page(code: Code, request: Request) -> HTMLResponse:
+    """Opening the link only shows a button: link previews in messaging apps acknowledge
+    nothing."""
+    notifications, _ = _parts(request)
+    link = await asyncio.to_thread(notifications.link, code)
+    link.check(notifications.app.clock())
+    return HTMLResponse(_page("Are you dealing with it?", f"This acknowledges the escalation "
+                              f"at school {escape(link.school_urn)} as {escape(link.person_id)}"
+                              ".", '<form method="post"><button type="submit">I am dealing '
+                              'with it</button></form>'))
+
+
+@router.post("/a/{code}", response_class=HTMLResponse, summary="acknowledge from the link")
+async def ack(code: Code, request: Request) -> HTMLResponse:
+    notifications, _ = _parts(request)
+    escalation = await asyncio.to_thread(notifications.acknowledge_by_link, code)
+    runtime_of(request).nudge_relay()
+    owner = escalation.acknowledged_by or {}
+    return HTMLResponse(_page("Thank you", f"The escalation is acknowledged by "
+                              f"{escape(str(owner.get('person_id', '')))}. Open Doorstep to see "
+                              "it and resolve it.", ""))
+
+
+def _page(title: str, text: str, action: str) -> str:
+    return ('<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{title} · Doorstep</title>'
+            '</head><body style="font:1.2rem/1.5 system-ui,sans-serif;margin:1rem">'
+            f'<main><h1>{title}</h1><p>{text}</p>{action}</main></body></html>')
