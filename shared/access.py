@@ -106,6 +106,8 @@ POLICY: dict[str, Rule] = {
     f"PUT {S}/escalation-contacts": _school(R.DSL, R.HEADTEACHER, R.SLT, R.TRUST_IT,
                                             R.TRUST_SAFETY_LEAD),
     "GET /v1/escalation-ladders": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.AUDITOR),
+    "GET /v1/escalation-contacts": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD),
+    "PUT /v1/escalation-contacts": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD),
     # providers' callbacks and acknowledge links: authenticated by signature or one-time code
     "POST /v1/notifications/twilio/status": Rule(frozenset(), Scope.PUBLIC),
     "POST /v1/notifications/twilio/keypress": Rule(frozenset(), Scope.PUBLIC),

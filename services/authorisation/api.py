@@ -53,7 +53,8 @@ def read_case(urn: SchoolUrn, visit_id: UUID, request: Request,
     """The request, the assessment it needs, its assessments and the decision."""
     app = app_of(request)
     case = app.visit(visit_id, urn)
-    return case_view(case, app.requirement(case))
+    return {**case_view(case, app.requirement(case)),
+            "escalation_ladder": {"refusal": app.ladder_refusal(urn)}}
 
 
 @router.get("/risk-assessments/{assessment_id}")

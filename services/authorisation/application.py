@@ -22,10 +22,11 @@ from services.authorisation.schemas import (
     ReviewIn,
     StaffMemberIn,
 )
-from services.authorisation.school import SchoolPolicy, StaffRegister
+from services.authorisation.school import SchoolLadder, SchoolPolicy, StaffRegister
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitConditions
+from shared.contracts.escalation import EscalationLadderChanged
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
@@ -34,6 +35,10 @@ from shared.meta import command_meta, reaction_meta
 from shared.sealing import Sealer
 
 SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
+LADDER_RULE = "LadderReachesSomeone"
+LADDER_CITATION = ("west-norfolk-academies-trust 2.7: 'If contact cannot be established, a "
+                   "senior leader must be informed immediately and consideration must be given "
+                   "to contacting the police'")
 # The rules that say who may decide at all (as opposed to whether the visit may go ahead).
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
@@ -42,9 +47,12 @@ class AuthorisationApp(Application[UUID]):
     name = "authorisation"
 
     def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,
-                 catalogue: Catalogue | None = None, default_pack: str = TRUST_DEFAULT) -> None:
+                 catalogue: Catalogue | None = None, default_pack: str = TRUST_DEFAULT,
+                 ladder_required: bool = False) -> None:
         super().__init__(env=env)
         self.sealer = sealer
+        # production: a school escalation has not yet vouched for cannot authorise a visit
+        self.ladder_required = ladder_required
         self.catalogue = catalogue or Catalogue.load()
         self.default_pack = default_pack
 
@@ -144,6 +152,35 @@ class AuthorisationApp(Application[UUID]):
             return {"pack": self.default_pack, "overrides": {}, "assigned": False}
         return {"pack": policy.pack, "overrides": policy.overrides, "assigned": True}
 
+    def record_ladder(self, event: EscalationLadderChanged) -> bool:
+        """What escalation says of a school's ladder, kept for the decisions that need it."""
+        meta = reaction_meta(event, SERVICE_ACTOR)
+        ladder = self._get(SchoolLadder, SchoolLadder.create_id(event.school_urn))
+        if ladder is None:
+            self.save(SchoolLadder(event.school_urn, list(event.missing), str(event.event_id),
+                                   meta))
+            return True
+        if ladder.heard(list(event.missing), str(event.event_id), meta):
+            self.save(ladder)
+            return True
+        return False
+
+    def ladder_refusal(self, school_urn: str) -> str | None:
+        """LadderReachesSomeone: no visit goes out while levels 2 and 3 of the school's ladder
+        reach nobody. Outside production a school escalation has not spoken of is let through."""
+        ladder = self._get(SchoolLadder, SchoolLadder.create_id(school_urn))
+        if ladder is None:
+            if not self.ladder_required:
+                return None
+            return (f"school {school_urn} has no escalation contacts: set a senior leader and "
+                    f"the headteacher, with phones, in PUT /v1/schools/{school_urn}/"
+                    "escalation-contacts")
+        short = [gap for gap in ladder.missing if gap.startswith(("level 2", "level 3"))]
+        if not short:
+            return None
+        return (f"school {school_urn}'s escalation ladder reaches nobody at "
+                + "; ".join(short) + f" (PUT /v1/schools/{school_urn}/escalation-contacts)")
+
     def register(self, school_urn: str) -> StaffRegister | None:
         found: StaffRegister | None = self._get(StaffRegister, StaffRegister.create_id(school_urn))
         return found
@@ -229,6 +266,9 @@ class AuthorisationApp(Application[UUID]):
                 f"visit {visit_id} cannot be authorised under {label}: {len(broken)} rule(s) "
                 "broken: " + ", ".join(b.rule for b in broken),
                 details=[f"{b.rule}: {b.message} [{b.citation}]" for b in broken])
+        elif ladder_refusal := self.ladder_refusal(school_urn):
+            raise RulesBroken(f"visit {visit_id} cannot be authorised: {ladder_refusal}",
+                              details=[f"{LADDER_RULE}: {ladder_refusal} [{LADDER_CITATION}]"])
         elif requirement.governing is None:
             raise Conflict(f"visit {visit_id} has no risk assessment yet: record one with "
                            f"POST /v1/schools/{school_urn}/visits/{visit_id}/risk-assessments")

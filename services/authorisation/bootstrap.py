@@ -25,6 +25,7 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
     catalogue = Catalogue.load(*folders)  # a bad pack file stops the start, naming the fault
     app = AuthorisationApp(env=store_env(settings, NAME), sealer=Sealer(open_key_store(settings)),
                            catalogue=catalogue,
+                           ladder_required=settings.environment == "production",
                            default_pack=own.default_pack)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))

@@ -7,6 +7,7 @@ import asyncio
 from services.authorisation.application import AuthorisationApp
 from shared.bus import Handler, Subscription
 from shared.contracts import IntegrationEvent
+from shared.contracts.escalation import EscalationLadderChanged
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, Departed, Returned, VisitCancelled, VisitRequested
 
@@ -24,6 +25,10 @@ def subscriptions(app: AuthorisationApp) -> list[Subscription]:
         assert isinstance(event, IncidentReported)
         await asyncio.to_thread(app.record_incident, event)
 
+    async def on_ladder(event: IntegrationEvent) -> None:
+        assert isinstance(event, EscalationLadderChanged)
+        await asyncio.to_thread(app.record_ladder, event)
+
     def on_stage(stage: str) -> Handler:
         async def record(event: IntegrationEvent) -> None:
             await asyncio.to_thread(app.record_progress, event, stage)
@@ -34,6 +39,9 @@ def subscriptions(app: AuthorisationApp) -> list[Subscription]:
                      handlers={VisitRequested: on_visit_requested, Arrived: on_arrived,
                                Departed: on_stage("signed_out"), Returned: on_stage("returned"),
                                VisitCancelled: on_stage("cancelled")}),
+        Subscription(durable="authorisation-ladders",
+                     subject_filter="events.*.*.ladder.EscalationLadderChanged",
+                     handlers={EscalationLadderChanged: on_ladder}),
         Subscription(durable="authorisation-incidents",
                      subject_filter="events.*.*.incident.IncidentReported",
                      handlers={IncidentReported: on_incident}),

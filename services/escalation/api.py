@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from services.escalation.application import EscalationApplication
 from shared.auth import CurrentPrincipal
-from shared.contracts.base import StaffId
+from shared.contracts.base import TRUST_WIDE_URN, StaffId
 from shared.contracts.visits import Phone
 from shared.http import request_id
 from shared.meta import command_meta
@@ -125,4 +125,34 @@ def ladders(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any
     """Every school of the trust whose escalation ladder reaches nobody at some level (and
     those that are complete): trust IT fills the gaps before a visit needs them."""
     schools = schools_of(request.app.state.settings, principal.trust_id)
-    return _app(request).ladders(schools)
+    return _app(request).ladders(principal.trust_id, schools)
+
+
+class TrustLeadIn(ContactIn):
+    role: Literal["trust_safety_lead"]
+
+
+class TrustLeadsIn(Body):
+    contacts: list[TrustLeadIn] = Field(min_length=1, max_length=50)
+
+
+leads_router = APIRouter(prefix="/v1/escalation-contacts", tags=["escalation"])
+
+
+@leads_router.put("")
+def set_trust_leads(body: TrustLeadsIn, request: Request, principal: CurrentPrincipal
+                    ) -> dict[str, Any]:
+    """The trust's safety leads: level 4 of every school's ladder tells them, always."""
+    request_uuid = request_id(request)
+    meta = command_meta(trust_id=principal.trust_id, school_urn=TRUST_WIDE_URN,
+                        actor=principal.actor, correlation_id=request_uuid,
+                        causation_id=request_uuid)
+    contacts = [c.model_dump(mode="json", exclude_none=True) for c in body.contacts]
+    _app(request).set_trust_leads(principal.trust_id, contacts, meta)
+    return {"trust_id": principal.trust_id, "contacts": len(contacts)}
+
+
+@leads_router.get("")
+def get_trust_leads(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """The trust's safety leads."""
+    return _app(request).trust_leads(principal.trust_id)

@@ -146,7 +146,7 @@ class EscalationApplication(Application[UUID]):
     def _raise(self, watch: Watch, escalation_id: UUID, trigger: str, level: int, *, late: bool,
                now: datetime, meta: Meta) -> list[Aggregate]:
         buddy = watch.buddy
-        directory = self.directory(watch.school_urn)
+        directory = self.ladder_contacts(watch.trust_id, watch.school_urn)
         contacts = contacts_for(level, buddy=buddy, directory=directory,
                                 on_visit=set(watch.staff_ids), duress=trigger == "duress")
         escalation = Escalation(escalation_id, watch.visit_id, trigger, level, contacts,
@@ -156,7 +156,7 @@ class EscalationApplication(Application[UUID]):
 
     def _contacts(self, escalation: Escalation, watch: Watch | None
                   ) -> Callable[[int], list[Contact]]:
-        directory = self.directory(escalation.school_urn)
+        directory = self.ladder_contacts(escalation.trust_id, escalation.school_urn)
         buddy = watch.buddy if watch else None
 
         def for_level(level: int) -> list[Contact]:
@@ -250,27 +250,61 @@ class EscalationApplication(Application[UUID]):
         directory = (self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
                      or ContactDirectory(school_urn, meta))
         directory.replace(contacts, meta)
-        if directory.pending_events:
-            self.save(directory)
+        trust = meta["trust_id"]
+        if school_urn == trust_directory(trust):  # the trust's leads: every school's ladder
+            schools = [self._get(ContactDirectory.create_id(urn), ContactDirectory)
+                       for urn in self.schools_with_contacts(trust)]
+            changed = [directory, *self._recheck(trust, [s for s in schools if s], meta)]
+        else:
+            changed = [directory, *self._recheck(trust, [directory], meta)]
+        changed = list({a.id: a for a in changed if a.pending_events}.values())
+        if changed:
+            self.save(*changed)
+
+    def _recheck(self, trust: str, directories: list[ContactDirectory], meta: Meta
+                 ) -> list[ContactDirectory]:
+        leads = self.trust_leads(trust)
+        for directory in directories:
+            contacts = directory.contacts + ([] if directory.school_urn.startswith("trust:")
+                                             else leads)
+            directory.check_ladder(ladder_gaps(contacts),
+                                   {**meta, "school_urn": directory.school_urn})
+        return directories
+
+    def schools_with_contacts(self, trust_id: str) -> list[str]:
+        """The trust's schools that have set escalation contacts (never another trust's)."""
+        topic = get_topic(ContactDirectory.Created)  # type: ignore[attr-defined]
+        created = self.recorder.select_notifications(start=None, limit=100_000, topics=[topic])
+        opened: list[Any] = [self.mapper.to_domain_event(n) for n in created]
+        return sorted({e.school_urn for e in opened if e.meta.get("trust_id") == trust_id
+                       and not e.school_urn.startswith("trust:")})
 
     def directory(self, school_urn: str) -> list[Contact]:
         found = self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
         return list(found.contacts) if found else []
 
+    def trust_leads(self, trust_id: str) -> list[Contact]:
+        """The trust's safety leads: told at level 4 for every school of the trust."""
+        return self.directory(trust_directory(trust_id))
+
+    def set_trust_leads(self, trust_id: str, contacts: list[Contact], meta: Meta) -> None:
+        self.set_directory(trust_directory(trust_id), contacts, meta)
+
+    def ladder_contacts(self, trust_id: str, school_urn: str) -> list[Contact]:
+        """Everyone a school's ladder can reach: its own contacts, then the trust's safety leads
+        (FallbackToEverySafetyLead: level 4 always includes them)."""
+        return self.directory(school_urn) + self.trust_leads(trust_id)
+
     # --- queries ---
 
-    def ladders(self, schools: list[str] | None) -> list[dict[str, Any]]:
+    def ladders(self, trust_id: str, schools: list[str] | None) -> list[dict[str, Any]]:
         """Each school's ladder, complete or not (and what it lacks). `schools`: the trust's
         schools; None when no schools file names them: then every school with a directory."""
         if schools is None:
-            topic = get_topic(ContactDirectory.Created)  # type: ignore[attr-defined]
-            created = self.recorder.select_notifications(start=None, limit=100_000,
-                                                         topics=[topic])
-            opened: list[Any] = [self.mapper.to_domain_event(n) for n in created]
-            schools = sorted({event.school_urn for event in opened})
+            schools = self.schools_with_contacts(trust_id)
         report = []
         for school in schools:
-            gaps = ladder_gaps(self.directory(school))
+            gaps = ladder_gaps(self.ladder_contacts(trust_id, school))
             report.append({"school_urn": school, "complete": not gaps, "missing": gaps})
         return report
 
@@ -292,6 +326,11 @@ class EscalationApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, kind) else None
+
+
+def trust_directory(trust_id: str) -> str:
+    """The key of a trust's own directory (its safety leads) beside its schools' URNs."""
+    return f"trust:{trust_id}"
 
 
 def _command_meta(escalation: Escalation, actor: Actor, causation_id: UUID) -> Meta:

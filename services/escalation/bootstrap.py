@@ -79,5 +79,6 @@ def replica_name(settings: EscalationSettings) -> str:
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
-    return create_api(NAME, build_runtime, [api.router, api.trust_router, callbacks.router],
+    return create_api(NAME, build_runtime, [api.router, api.trust_router, api.leads_router,
+                                         callbacks.router],
                       escalation_settings(settings))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from services.escalation.domain import Delivery, Escalation, Watch
+from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
 from shared.contracts import IntegrationEvent
 from shared.contracts import escalation as contract
 from shared.meta import envelope_fields
@@ -42,6 +42,8 @@ PUBLISHED: dict[tuple[type[Any], str], Build] = {
     (Escalation, "Resolved"): lambda base, e: contract.EscalationResolved(
         **base, escalation_id=e.originator_id, outcome=e.outcome, resolved_by=e.person_id,
         role=e.role),
+    (ContactDirectory, "LadderChecked"): lambda base, e: contract.EscalationLadderChanged(
+        **base, complete=not e.missing, missing=list(e.missing)),
     (Delivery, "Receipted"): lambda base, e: (
         contract.NotificationDelivered if e.outcome in ("delivered", "answered")
         else contract.NotificationFailed)(

@@ -1,4 +1,5 @@
-"""The embedded default's example school: a staff register for the README's walk-through."""
+"""The embedded default's example school: a staff register and an escalation ladder for the
+README's walk-through (example numbers from Ofcom's range for drama, 07700 900xxx)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,22 @@ def seed_register(settings: DoorstepSettings, authorisation_url: str) -> list[st
             client.put(f"/v1/schools/{SCHOOL}/staff/{person}",
                        json={"roles": roles}).raise_for_status()
     return list(PEOPLE)
+
+
+LADDER = [{"person_id": "slt-0001", "role": "slt", "phone": "07700 900101"},
+          {"person_id": "head-0001", "role": "headteacher", "phone": "07700 900102"},
+          {"person_id": "dsl-0001", "role": "dsl", "phone": "07700 900103"}]
+TRUST_LEADS = [{"person_id": "tsl-0001", "role": "trust_safety_lead", "phone": "07700 900104"}]
+
+
+def seed_ladder(settings: DoorstepSettings, escalation_url: str) -> bool:
+    """School 123456's escalation contacts and the trust's safety lead, unless already set."""
+    token = mint_token(settings, user="it-0001", role="trust_it", schools=[])
+    with httpx.Client(base_url=escalation_url, timeout=10,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        if client.get(f"/v1/schools/{SCHOOL}/escalation-contacts").json():
+            return False
+        client.put("/v1/escalation-contacts", json={"contacts": TRUST_LEADS}).raise_for_status()
+        client.put(f"/v1/schools/{SCHOOL}/escalation-contacts",
+                   json={"contacts": LADDER}).raise_for_status()
+    return True

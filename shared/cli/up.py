@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shared.cli.seed import SCHOOL, seed_register
+from shared.cli.seed import SCHOOL, seed_ladder, seed_register
 from shared.launcher import EVERYTHING, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
 from shared.natsauth import Credentials
 from shared.natsserver import start_nats_server
@@ -66,6 +66,9 @@ def _run(data_dir: Path, logs: Path, nats_port: int, ports: dict[str, int]) -> i
                                cluster["authorisation"].url)
         if seeded:
             print(f"school {SCHOOL}'s staff register: {', '.join(seeded)}")
+        if seed_ladder(DoorstepSettings(data_dir=data_dir), cluster["escalation"].url):
+            print(f"school {SCHOOL}'s escalation ladder: slt-0001, head-0001, dsl-0001; the "
+                  "trust's safety lead: tsl-0001")
         print("Doorstep is up. Ctrl-C stops everything.", flush=True)
         while all(p.process and p.process.poll() is None for p in cluster.processes.values()):
             time.sleep(0.5)

@@ -87,7 +87,8 @@ EVENT_TYPES: dict[str, type[IntegrationEvent]] = {}
 OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment": "authorisation",
           "escalation": "escalation", "incident": "records", "concern": "records",
           "writeup": "records", "correction": "records", "audit": "records",
-          "staffregister": "authorisation", "retention": "records"}
+          "staffregister": "authorisation", "retention": "records",
+          "ladder": "escalation"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 

@@ -124,3 +124,13 @@ class NotificationFailed(IntegrationEvent):
     recipient_id: str
     outcome: str = Field(pattern=r"^(failed|no_answer|voicemail)$")
     detail: str = ""
+
+
+class EscalationLadderChanged(IntegrationEvent):
+    """A school's escalation ladder after its contacts, or its trust's safety leads, changed:
+    whether every level above the buddy reaches someone. Names and numbers stay in escalation."""
+
+    aggregate = "ladder"
+
+    complete: bool
+    missing: list[str] = Field(default_factory=list, description="what each short level lacks")

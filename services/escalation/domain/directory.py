@@ -21,6 +21,7 @@ class ContactDirectory(Aggregate):
     def __init__(self, school_urn: str, meta: Meta) -> None:
         self.school_urn = school_urn
         self.contacts: list[dict[str, Any]] = []
+        self.missing: list[str] | None = None  # the ladder's gaps when last checked
 
     def replace(self, contacts: list[dict[str, Any]], meta: Meta) -> None:
         if contacts != self.contacts:
@@ -29,3 +30,12 @@ class ContactDirectory(Aggregate):
     @event("Replaced")
     def _replaced(self, contacts: list[dict[str, Any]], meta: Meta) -> None:
         self.contacts = contacts
+
+    def check_ladder(self, missing: list[str], meta: Meta) -> None:
+        """LadderIsComplete, recorded (and published) each time the answer changes."""
+        if missing != self.missing:
+            self._ladder_checked(missing, meta)
+
+    @event("LadderChecked")
+    def _ladder_checked(self, missing: list[str], meta: Meta) -> None:
+        self.missing = missing
