@@ -30,6 +30,9 @@ class ContactIn(Body):
     person_id: StaffId
     role: Literal["office", "dsl", "deputy_dsl", "slt", "headteacher", "trust_safety_lead"]
     phone: Phone | None = None
+    email: str | None = Field(None, pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$", max_length=320)
+    teams_webhook_url: HttpUrl | None = Field(None, description="a Teams channel's incoming "
+                                                                "webhook")
     webhook_url: HttpUrl | None = None
 
 

@@ -45,6 +45,8 @@ class Channels:
     max_attempts: int = 5
     backoff_seconds: float = 1.0
     ack_link_minutes: float = 120.0  # how long an acknowledge link in a text works
+    email: bool = False  # a mail server is set up
+    teams: bool = True  # Teams webhooks need nothing but the contact's URL
 
 
 class EscalationApplication(Application[UUID]):
@@ -189,10 +191,14 @@ class EscalationApplication(Application[UUID]):
                     wanted.append(("sms", contact["person_id"], contact["phone"]))
                     if level >= TOP_LEVEL:
                         wanted.append(("voice", contact["person_id"], contact["phone"]))
+                if self.channels.email and contact.get("email"):
+                    wanted.append(("email", contact["person_id"], contact["email"]))
+                if self.channels.teams and contact.get("teams_webhook_url"):
+                    wanted.append(("teams", contact["person_id"], contact["teams_webhook_url"]))
             roles = {c["person_id"]: str(c["role"]) for c in contacts}
             for channel, recipient, address in wanted:
                 said = message
-                if channel == "sms":  # a text carries a link that acknowledges as its reader
+                if channel in ("sms", "email"):  # a link that acknowledges as its reader
                     link = self._ack_link(escalation, recipient, roles[recipient], now, meta)
                     deliveries.append(link)
                     said = {**message, "ack_code": link.code}

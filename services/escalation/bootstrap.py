@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.escalation import api, callbacks
 from services.escalation.application import Channels, EscalationApplication, Timing
+from services.escalation.channels import EmailSender, SmtpSettings
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
 from services.escalation.notify import FakeGateway, Gateway
@@ -37,6 +38,15 @@ def gateway_of(settings: EscalationSettings) -> Gateway | None:
     return FakeGateway(path) if path else None
 
 
+def email_of(settings: EscalationSettings) -> EmailSender | None:
+    if not settings.escalation_smtp_host:
+        return None
+    return EmailSender(SmtpSettings(
+        settings.escalation_smtp_host, settings.escalation_smtp_port, settings.escalation_smtp_from,
+        settings.escalation_smtp_username, settings.escalation_smtp_password,
+        settings.escalation_smtp_starttls))
+
+
 def build_runtime(given: DoorstepSettings) -> Runtime:
     settings = escalation_settings(given)
     gateway = gateway_of(settings)
@@ -50,6 +60,7 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                       late_after=settings.escalation_late_after_seconds),
         channels=Channels(sms=gateway is not None,
                           ack_link_minutes=settings.escalation_ack_link_minutes,
+                          email=bool(settings.escalation_smtp_host),
                           webhook_url=settings.escalation_webhook_url,
                           max_attempts=settings.escalation_webhook_max_attempts,
                           backoff_seconds=settings.escalation_webhook_backoff_seconds))
@@ -65,7 +76,8 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                               gateway=gateway, webhook_secret=settings.escalation_webhook_secret,
                               sealer=Sealer(open_key_store(settings)),
                               nudge=runtime.nudge_relay, wakeup=wakeup,
-                              public_url=settings.escalation_public_url)
+                              public_url=settings.escalation_public_url,
+                              email=email_of(settings))
         await asyncio.gather(lease.hold_forever(), scheduler.run())
 
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,

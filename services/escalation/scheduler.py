@@ -19,6 +19,7 @@ import httpx
 from eventsourcing.application import AggregateNotFoundError
 
 from services.escalation.application import EscalationApplication
+from services.escalation.channels import EmailSender, post_teams
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.lease import Lease
 from services.escalation.notify import Gateway, Outbound, SendFailed, post_webhook, sms_text
@@ -139,8 +140,9 @@ class Scheduler:
     def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
                  *, tick: float, gateway: Gateway | None, webhook_secret: str, sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
-                 public_url: str = "") -> None:
+                 public_url: str = "", email: EmailSender | None = None) -> None:
         self.app = app
+        self.email = email
         self.public_url = public_url
         self.sealer = sealer
         self.index = index
@@ -220,6 +222,15 @@ class Scheduler:
                 if delivery.channel == "webhook":
                     detail = await post_webhook(client, delivery.address, self.webhook_secret,
                                                 str(delivery.id), delivery.message)
+                elif delivery.channel == "teams":
+                    detail = await post_teams(client, delivery.address,
+                                              sms_text(delivery.message, self.public_url))
+                elif delivery.channel == "email":
+                    if self.email is None:
+                        raise SendFailed("no mail server is configured")
+                    detail = await self.email.send(Outbound(
+                        "email", delivery.address, sms_text(delivery.message, self.public_url),
+                        delivery.id, delivery.message))
                 elif self.gateway is not None:
                     # a phone from a sign-out is sealed: opened only here, to send
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)

@@ -35,6 +35,12 @@ class EscalationSettings(DoorstepSettings):
         "http://127.0.0.1:8003", description="where providers' callbacks and people's "
                                              "acknowledge links reach this service")
     escalation_ack_link_minutes: float = Field(120.0, gt=0, le=1440)
+    escalation_smtp_host: str = Field("", description="mail server for escalation emails")
+    escalation_smtp_port: int = 587
+    escalation_smtp_from: str = "doorstep@localhost"
+    escalation_smtp_username: str = ""
+    escalation_smtp_password: str = ""
+    escalation_smtp_starttls: bool = True
     escalation_replica: str = Field("", description="replica name in logs and the lease")
 
     def gateway_file(self) -> Path | None:

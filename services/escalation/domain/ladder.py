@@ -6,7 +6,7 @@ from typing import Any
 
 from shared.contracts import Role
 
-Contact = dict[str, Any]  # person_id, role, and optionally phone, webhook_url
+Contact = dict[str, Any]  # person_id, role; optionally phone, email, teams_webhook_url, webhook_url
 
 TOP_LEVEL = 3
 FALLBACK_LEVEL = 4
@@ -78,12 +78,15 @@ NEEDED = {2: "a senior leader (slt)", 3: "the headteacher",
           FALLBACK_LEVEL: "a safety lead (dsl, deputy_dsl, slt, headteacher, trust_safety_lead)"}
 
 
+REACHED_BY = ("phone", "email", "teams_webhook_url", "webhook_url")
+
+
 def ladder_gaps(directory: list[Contact]) -> list[str]:
     """What the school's ladder lacks, level by level; empty when every level reaches someone."""
     gaps = []
     for level, needed in NEEDED.items():
         reachable = [c for c in directory if c["role"] in LEVEL_ROLES[level]
-                     and (c.get("phone") or c.get("webhook_url"))]
+                     and any(c.get(way) for way in REACHED_BY)]
         if not reachable:
             gaps.append(f"level {level}: no reachable contact; add {needed} with a phone")
     return gaps
