@@ -111,6 +111,7 @@ POLICY: dict[str, Rule] = {
     # providers' callbacks and acknowledge links: authenticated by signature or one-time code
     "POST /v1/notifications/twilio/status": Rule(frozenset(), Scope.PUBLIC),
     "POST /v1/notifications/twilio/keypress": Rule(frozenset(), Scope.PUBLIC),
+    "POST /v1/notifications/notify/status": Rule(frozenset(), Scope.PUBLIC),
     "GET /a/{code}": Rule(frozenset(), Scope.PUBLIC),
     "POST /a/{code}": Rule(frozenset(), Scope.PUBLIC),
     # records

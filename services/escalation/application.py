@@ -45,7 +45,8 @@ class Channels:
     max_attempts: int = 5
     backoff_seconds: float = 1.0
     ack_link_minutes: float = 120.0  # how long an acknowledge link in a text works
-    email: bool = False  # a mail server is set up
+    voice: bool = True  # the gateway makes calls (GOV.UK Notify does not)
+    email: bool = False  # a mail server (or GOV.UK Notify) is set up
     teams: bool = True  # Teams webhooks need nothing but the contact's URL
 
 
@@ -189,7 +190,7 @@ class EscalationApplication(Application[UUID]):
                     wanted.append(("webhook", contact["person_id"], contact["webhook_url"]))
                 if self.channels.sms and contact.get("phone"):
                     wanted.append(("sms", contact["person_id"], contact["phone"]))
-                    if level >= TOP_LEVEL:
+                    if level >= TOP_LEVEL and self.channels.voice:
                         wanted.append(("voice", contact["person_id"], contact["phone"]))
                 if self.channels.email and contact.get("email"):
                     wanted.append(("email", contact["person_id"], contact["email"]))

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.escalation import api, callbacks
 from services.escalation.application import Channels, EscalationApplication, Timing
 from services.escalation.channels import EmailSender, SmtpSettings
+from services.escalation.govuk_notify import NotifyGateway
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
 from services.escalation.notify import FakeGateway, Gateway
@@ -29,6 +30,8 @@ NAME = "escalation"
 
 def gateway_of(settings: EscalationSettings) -> Gateway | None:
     """The school's SMS and voice provider, from settings (its secrets never in the store)."""
+    if settings.escalation_gateway == "notify":
+        return notify_of(settings)
     if settings.escalation_gateway == "twilio":
         return TwilioGateway(settings.escalation_twilio_api_url,
                              settings.escalation_twilio_account_sid,
@@ -38,8 +41,17 @@ def gateway_of(settings: EscalationSettings) -> Gateway | None:
     return FakeGateway(path) if path else None
 
 
-def email_of(settings: EscalationSettings) -> EmailSender | None:
+def notify_of(settings: EscalationSettings) -> NotifyGateway:
+    return NotifyGateway(settings.escalation_notify_api_url, settings.escalation_notify_api_key,
+                         settings.escalation_notify_sms_template,
+                         settings.escalation_notify_email_template)
+
+
+def email_of(settings: EscalationSettings) -> EmailSender | NotifyGateway | None:
+    """SMTP when a mail server is set; else GOV.UK Notify's email, when it is the gateway."""
     if not settings.escalation_smtp_host:
+        if settings.escalation_gateway == "notify" and settings.escalation_notify_email_template:
+            return notify_of(settings)
         return None
     return EmailSender(SmtpSettings(
         settings.escalation_smtp_host, settings.escalation_smtp_port, settings.escalation_smtp_from,
@@ -60,7 +72,8 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                       late_after=settings.escalation_late_after_seconds),
         channels=Channels(sms=gateway is not None,
                           ack_link_minutes=settings.escalation_ack_link_minutes,
-                          email=bool(settings.escalation_smtp_host),
+                          voice=settings.escalation_gateway != "notify",
+                          email=email_of(settings) is not None,
                           webhook_url=settings.escalation_webhook_url,
                           max_attempts=settings.escalation_webhook_max_attempts,
                           backoff_seconds=settings.escalation_webhook_backoff_seconds))

@@ -1,18 +1,22 @@
-"""What comes back from outside: Twilio's signed status callbacks and keypresses, and the
+"""What comes back from outside: Twilio's signed status callbacks and keypresses, GOV.UK Notify's
+receipts (with the bearer token set in Notify), and the
 acknowledge links people open from a text. Public routes: each is authenticated by what it
 carries (Twilio's signature; the link's one-time code), not by a bearer token."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 from html import escape
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.escalation.application import EscalationApplication
+from services.escalation.govuk_notify import OUTCOMES as NOTIFY_OUTCOMES
 from services.escalation.notifications import Notifications
 from services.escalation.settings import EscalationSettings
 from services.escalation.twilio import outcome_of, signed
@@ -53,6 +57,32 @@ async def twilio_status(delivery: UUID, request: Request) -> Response:
         detail = " ".join(f"{k}={form[k]}" for k in ("MessageStatus", "CallStatus", "AnsweredBy",
                                                      "ErrorCode") if form.get(k))
         await asyncio.to_thread(notifications.record_receipt, delivery, outcome, detail)
+        runtime_of(request).nudge_relay()
+    return Response(status_code=204)
+
+
+class NotifyReceipt(BaseModel):
+    """GOV.UK Notify's delivery receipt (its callback), as documented; other fields ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str = Field(max_length=64)
+    reference: UUID | None = None
+    status: str = Field(max_length=40)
+    notification_type: str | None = Field(None, max_length=10)
+
+
+@router.post("/v1/notifications/notify/status", status_code=204, response_class=Response,
+             summary="GOV.UK Notify's delivery receipt for a text or an email")
+async def notify_status(body: NotifyReceipt, request: Request) -> Response:
+    notifications, settings = _parts(request)
+    expected = settings.escalation_notify_callback_token
+    given = request.headers.get("authorization", "")
+    if not expected or not hmac.compare_digest(given, f"Bearer {expected}"):
+        raise Forbidden("the callback's bearer token is not the one set in GOV.UK Notify")
+    outcome = NOTIFY_OUTCOMES.get(body.status)
+    if outcome is not None and body.reference is not None:
+        await asyncio.to_thread(notifications.record_receipt, body.reference, outcome,
+                                f"notify {body.id} {body.status}")
         runtime_of(request).nudge_relay()
     return Response(status_code=204)
 

@@ -140,7 +140,7 @@ class Scheduler:
     def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
                  *, tick: float, gateway: Gateway | None, webhook_secret: str, sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
-                 public_url: str = "", email: EmailSender | None = None) -> None:
+                 public_url: str = "", email: EmailSender | Gateway | None = None) -> None:
         self.app = app
         self.email = email
         self.public_url = public_url

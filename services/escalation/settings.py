@@ -24,8 +24,16 @@ class EscalationSettings(DoorstepSettings):
     escalation_webhook_max_attempts: int = Field(5, ge=1, le=20)
     escalation_webhook_backoff_seconds: float = Field(1.0, gt=0)
     escalation_gateway: str = Field(
-        "none", pattern=r"^(none|twilio|fake:.+)$",
-        description="SMS/voice gateway: none, twilio, or fake:<path> (JSON lines, for tests)")
+        "none", pattern=r"^(none|twilio|notify|fake:.+)$",
+        description="SMS/voice gateway: none, twilio, notify (GOV.UK Notify: texts and emails, "
+                    "no calls), or fake:<path> (JSON lines, for tests)")
+    escalation_notify_api_url: str = "https://api.notifications.service.gov.uk"
+    escalation_notify_api_key: str = ""
+    escalation_notify_sms_template: str = Field("", description="a template whose body is "
+                                                                "((message))")
+    escalation_notify_email_template: str = ""
+    escalation_notify_callback_token: str = Field(
+        "", description="the bearer token Notify sends with its delivery receipts")
     escalation_twilio_api_url: str = Field("https://api.twilio.com",
                                            description="Twilio's REST API (a test double's)")
     escalation_twilio_account_sid: str = ""
