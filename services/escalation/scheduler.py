@@ -212,8 +212,10 @@ class Scheduler:
 
     async def _send(self, client: httpx.AsyncClient, stale: Delivery) -> None:
         try:
-            # reloaded inside the in-flight guard: an attempt that finished meanwhile is seen
-            delivery: Delivery = await asyncio.to_thread(self.app.repository.get, stale.id)
+            # a retry is reloaded inside the in-flight guard, so an attempt that finished
+            # meanwhile is seen; a delivery just made has had no attempt to miss
+            delivery: Delivery = stale if stale.attempts == 0 else await asyncio.to_thread(
+                self.app.repository.get, stale.id)
             due = delivery.next_due()
             if due is None or due.timestamp() > datetime.now(UTC).timestamp():
                 await asyncio.to_thread(self.index.note, delivery)
