@@ -148,6 +148,7 @@ POLICY: dict[str, Rule] = {
     f"GET {P}/visits/{{visit_id}}/decide": _school(SENIOR),
     f"POST {P}/visits/{{visit_id}}/assessment": _school(SENIOR, R.TRUST_SAFETY_LEAD),
     f"POST {P}/visits/{{visit_id}}/decision": _school(SENIOR),
+    f"POST {P}/risk-assessments/{{assessment_id}}/{{action}}": _school(SENIOR, R.TRUST_SAFETY_LEAD),
     f"GET {P}/visits/{{visit_id}}/chronology": _school(WATCHERS),
     **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
        for method in ("GET", "POST") for kind in ("incidents", "concerns")},

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from services.web.assess import CHECKLIST, HAZARD_ROWS, checklist_body, hazards_body
 from services.web.pages import after, backend, live, page
 from services.web.session import CheckedSession, PageSession
 
@@ -25,11 +26,33 @@ async def _decide_page(request: Request, session: PageSession, urn: str, visit_i
                        status: int = 200, problems: list[str] | None = None) -> Response:
     case = await backend(request).call(session, "GET", "authorisation",
                                        f"/v1/schools/{urn}/visits/{visit_id}/authorisation")
-    policy = await backend(request).call(session, "GET", "authorisation",
-                                         f"/v1/schools/{urn}/policy")
+    assessments = []
+    for assessment_id in (case.body.get("assessment_ids") or [] if case.ok else []):
+        found = await backend(request).call(session, "GET", "authorisation",
+                                            f"/v1/schools/{urn}/risk-assessments/{assessment_id}")
+        if found.ok:
+            assessments.append(found.body)
     return page(request, "decide.html", session, status=status, urn=urn, visit_id=visit_id,
-                case=case.body if case.ok else None, policy=policy.body if policy.ok else None,
+                case=case.body if case.ok else None, assessments=assessments,
+                checklist=CHECKLIST, rows=range(HAZARD_ROWS),
                 problems=problems or ([] if case.ok else case.problem))
+
+
+@router.post("/risk-assessments/{assessment_id}/{action}", response_class=HTMLResponse,
+             summary="sign an assessment off, or review it")
+async def sign_off_or_review(urn: Urn, assessment_id: UUID, action: str, request: Request,
+                             session: CheckedSession,
+                             visit_id: Annotated[UUID, Form()]) -> Response:
+    here = f"/schools/{urn}/visits/{visit_id}/decide"
+    if action not in ("sign-off", "review"):
+        return page(request, "problem.html", session, status=404,
+                    problems=[f"no action {action}"], back=here)
+    answer = await backend(request).call(
+        session, "POST", "authorisation",
+        f"/v1/schools/{urn}/risk-assessments/{assessment_id}/{action}", {})
+    if answer.ok:
+        return after(request, answer, here, here, session, "problem.html")
+    return await _decide_page(request, session, urn, visit_id, answer.status, answer.problem)
 
 
 @router.get("/visits/{visit_id}/decide", response_class=HTMLResponse, summary="assess and decide")
@@ -39,13 +62,14 @@ async def decide_page(urn: Urn, visit_id: UUID, request: Request, session: PageS
 
 
 @router.post("/visits/{visit_id}/assessment", response_class=HTMLResponse,
-             summary="record the risk assessment (likelihood x consequence)")
+             summary="record the initial checklist or the full assessment's hazards")
 async def assess(urn: Urn, visit_id: UUID, request: Request, session: CheckedSession,
-                 likelihood: Annotated[int, Form(ge=1, le=5)],
-                 consequence: Annotated[int, Form(ge=1, le=5)]) -> Response:
+                 kind: Annotated[str, Form(pattern="^(initial|full)$")]) -> Response:
+    form = dict(await request.form())
+    body = checklist_body(form) if kind == "initial" else hazards_body(form)
     answer = await backend(request).call(
         session, "POST", "authorisation", f"/v1/schools/{urn}/visits/{visit_id}/risk-assessments",
-        {"kind": "initial", "score": likelihood * consequence})
+        body)
     here = f"/schools/{urn}/visits/{visit_id}/decide"
     if answer.ok:
         return after(request, answer, here, here, session, "problem.html")

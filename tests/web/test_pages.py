@@ -68,12 +68,19 @@ async def test_a_whole_visit_through_the_pages(make_settings, make_cluster, tmp_
         await until_text(dsl, f"/schools/{URN}/decisions", "hh-web-1")
         await axe.check(dsl)
         await dsl.click("text=Household hh-web-1")
-        await dsl.check("#l2")
-        await dsl.check("#c3")
-        await expect(dsl.locator("[data-score]")).to_have_text("6")  # shown as it is filled in
-        await expect(dsl.locator("[data-band]")).to_have_text("medium")
+        await dsl.click("text=Full assessment (Appendix 4)")
+        await dsl.select_option("#likelihood_0", "2")
+        await dsl.select_option("#consequence_0", "3")
+        first = dsl.locator("[data-row]").first
+        await expect(first.locator("[data-score]")).to_have_text("6")  # as it is filled in
+        await expect(first.locator("[data-band]")).to_have_text("medium")
         await axe.check(dsl)
-        await dsl.click("text=Record the assessment")
+        await dsl.check("#violent_offences-no")  # the initial checklist, which a first visit needs
+        await dsl.click("text=Record the checklist")
+        await expect(dsl.locator("main")).to_contain_text("Initial: score")
+        await dsl.click("text=Sign off")
+        await expect(dsl.locator("main")).to_contain_text("signed off")
+        await axe.check(dsl)
         await dsl.fill("#out_of_hours_reason", "the only time the family can be seen")
         await dsl.click("text=Record the decision")
         await expect(dsl.locator("h1")).to_have_text("Requests awaiting a decision")

@@ -84,15 +84,14 @@ function beep() {
 }
 
 function grid(form) {
-  const score = form.querySelector("[data-score]");
-  const band = form.querySelector("[data-band]");
-  const show = () => {
-    const l = Number(form.querySelector("input[name=likelihood]:checked").value);
-    const c = Number(form.querySelector("input[name=consequence]:checked").value);
-    const s = l * c;
-    score.textContent = s;
-    band.textContent = s <= 4 ? "low" : s <= 9 ? "medium" : s <= 16 ? "high" : "very high";
-  };
+  // Appendix 4: each hazard's score is likelihood x consequence, banded as the policy bands it
+  const band = (s) => (s <= 4 ? "low" : s <= 9 ? "medium" : s <= 16 ? "high" : "very high");
+  const show = () => form.querySelectorAll("[data-row]").forEach((row) => {
+    const s = Number(row.querySelector("[data-likelihood]").value) *
+      Number(row.querySelector("[data-consequence]").value);
+    row.querySelector("[data-score]").textContent = s;
+    row.querySelector("[data-band]").textContent = band(s);
+  });
   form.addEventListener("change", show);
   show();
 }
