@@ -158,7 +158,7 @@ def write_up(urn: Urn, visit_id: UUID, body: WriteUpBody, request: Request, app:
 
 @router.get("/dashboard/{view}")
 def dashboard(urn: Urn, view: Literal["visits-in-progress", "incidents-awaiting-sharing",
-                                      "concerns-awaiting-dsl"],
+                                      "concerns-awaiting-dsl", "daily-activity"],
               request: Request, app: App, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """What is open at this school and who must act: projections of the trail."""
     return projections.read(app.trail.engine, view.replace("-", "_"), trust_of(request, urn), urn)

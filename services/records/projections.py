@@ -7,7 +7,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Engine, MetaData, String, Table, delete, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    select,
+)
 from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 
@@ -48,7 +59,15 @@ concerns_awaiting_dsl = Table(
     Column("immediate_risk", Boolean, nullable=False),
     Column("police_must_be_called", Boolean, nullable=False),
 )
-TABLES = {"visits_in_progress": visits_in_progress,
+# Per school and day (UTC): visits asked for, and escalations raised (each once, at its start).
+daily_activity = Table(
+    "daily_activity", metadata, _trust(),
+    Column("school_urn", String(6), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("visits", Integer, nullable=False, default=0),
+    Column("escalations", Integer, nullable=False, default=0),
+)
+TABLES = {"daily_activity": daily_activity, "visits_in_progress": visits_in_progress,
           "incidents_awaiting_sharing": incidents_awaiting_sharing,
           "concerns_awaiting_dsl": concerns_awaiting_dsl}
 
@@ -119,6 +138,23 @@ def _concern(conn: Connection, kind: str, fields: dict[str, str], data: dict[str
         conn.execute(delete(table).where(where))
 
 
+def _activity(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, Any]) -> None:
+    if kind == "VisitRequested":
+        counted = "visits"
+    elif kind == "EscalationRaised" and (data.get("level") == 1 or (data.get("trigger") == "duress"
+                                         and data.get("level") == 3)):
+        counted = "escalations"  # raised, not climbed: level 1, or duress straight at the top
+    else:
+        return
+    table, day = daily_activity, fields["occurred_at"][:10]
+    where = ((table.c.trust_id == fields["trust_id"]) & (table.c.school_urn == fields["school_urn"])
+             & (table.c.day == day))
+    if conn.execute(select(table.c.day).where(where)).first() is None:
+        conn.execute(sql_insert(table).values(trust_id=fields["trust_id"], day=day, visits=0,
+                                              school_urn=fields["school_urn"], escalations=0))
+    conn.execute(sql_update(table).where(where).values({counted: table.c[counted] + 1}))
+
+
 Projector = Callable[[Connection, str, dict[str, str], dict[str, Any]], None]
 PROJECTORS: dict[str, Projector] = {
     **{kind: _visit for kind in {*VISIT_STATUS, *VISIT_ALARMS, *VISIT_ENDS}},
@@ -133,6 +169,7 @@ def apply(conn: Connection, fields: dict[str, str], data: dict[str, Any]) -> Non
     projector = PROJECTORS.get(fields["event_type"])
     if projector is not None:
         projector(conn, fields["event_type"], fields, data)
+    _activity(conn, fields["event_type"], fields, data)
 
 
 def rebuild(engine: Engine, entries: Callable[[Connection], Any],

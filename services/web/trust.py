@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -32,13 +32,34 @@ async def dashboard(request: Request, session: PageSession) -> Response:
             session, "GET", "records", f"/v1/schools/{urn}/dashboard/incidents-awaiting-sharing")
         concerns = await backend(request).call(
             session, "GET", "records", f"/v1/schools/{urn}/dashboard/concerns-awaiting-dsl")
+        activity = await backend(request).call(
+            session, "GET", "records", f"/v1/schools/{urn}/dashboard/daily-activity")
+        days, weeks = over_time(activity.body if activity.ok else [], now)
         rows.append({"urn": urn, "visits_today": len(board.visits), "out": len(out),
                      "overdue": sum(v.overdue(now) for v in out),
                      "duress": sum(v.duress for v in out),
                      "levels": Counter(e.level for e in open_),
                      "incidents": len(incidents.body) if incidents.ok else "?",
-                     "concerns": len(concerns.body) if concerns.ok else "?"})
+                     "concerns": len(concerns.body) if concerns.ok else "?",
+                     "days": days, "weeks": weeks})
     return page(request, "trust.html", session, rows=rows, now=now)
+
+
+def over_time(activity: list[dict[str, Any]], now: datetime
+              ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Visits on each of the last 7 days, and escalations in each of the last 4 weeks."""
+    by_day = {row["day"]: row for row in activity}
+    days = [(now - timedelta(days=n)).date() for n in range(6, -1, -1)]
+    visits = [(d.strftime("%a %d"), int(by_day.get(d.isoformat(), {}).get("visits", 0)))
+              for d in days]
+    weeks: dict[str, int] = {}
+    for n in range(27, -1, -1):
+        day = (now - timedelta(days=n)).date()
+        monday = day - timedelta(days=day.weekday())
+        label = f"w/c {monday.strftime('%d %b')}"
+        weeks[label] = weeks.get(label, 0) + int(by_day.get(day.isoformat(), {}).get(
+            "escalations", 0))
+    return visits, list(weeks.items())
 
 
 @router.get("/schools/{urn}/visits/{visit_id}/chronology", response_class=HTMLResponse,

@@ -144,7 +144,11 @@ async def test_a_whole_visit_through_the_pages(make_settings, make_cluster, tmp_
 
         auditor = await sign_in(browser, web, "auditor-0001")
         await expect(auditor.locator("h1")).to_have_text("Across the trust")
-        await expect(auditor.locator("tbody")).to_contain_text(URN)
+        await expect(auditor.locator("tbody").first).to_contain_text(URN)
+        days, weeks = auditor.locator("table.bars").nth(0), auditor.locator("table.bars").nth(1)
+        await expect(days.locator("caption")).to_have_text("Visits per day, last 7 days")
+        await expect(days.locator("tbody tr").last).to_contain_text("1")  # today's visit
+        await expect(weeks.locator("tbody tr").last).to_contain_text("1")  # this week's duress
         await axe.check(auditor)
         await screenshot(auditor, "trust-dashboard")
         chronology = visit_url.replace(web, "") + "/chronology"
