@@ -212,10 +212,9 @@ class Scheduler:
 
     async def _send(self, client: httpx.AsyncClient, stale: Delivery) -> None:
         try:
-            # a retry is reloaded inside the in-flight guard, so an attempt that finished
-            # meanwhile is seen; a delivery just made has had no attempt to miss
-            delivery: Delivery = stale if stale.attempts == 0 else await asyncio.to_thread(
-                self.app.repository.get, stale.id)
+            # reloaded inside the in-flight guard: an attempt that finished meanwhile is seen
+            # (the index may hand over a copy loaded before that attempt was recorded)
+            delivery: Delivery = await asyncio.to_thread(self.app.repository.get, stale.id)
             due = delivery.next_due()
             if due is None or due.timestamp() > datetime.now(UTC).timestamp():
                 await asyncio.to_thread(self.index.note, delivery)
