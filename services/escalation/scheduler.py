@@ -26,6 +26,9 @@ from services.escalation.notify import Gateway, Outbound, SendFailed, post_webho
 from shared.sealing import SHREDDED, Sealer
 
 log = logging.getLogger(__name__)
+# Deadlines fired (and their notifications sent) per round: small enough that the first of a
+# burst is not kept waiting for the store to take the whole burst.
+FIRE_BATCH = 64
 
 DECISION = """
 Store-backed deadlines with a NATS KV leader lease.
@@ -169,7 +172,7 @@ class Scheduler:
                 self.wakeup.clear()
 
     async def fire_due(self, client: httpx.AsyncClient) -> None:
-        due = self.index.pop_due(datetime.now(UTC).timestamp())
+        due = self.index.pop_due(datetime.now(UTC).timestamp(), limit=FIRE_BATCH)
         if not due:
             return
         deliveries = await asyncio.to_thread(self._fire_all, due)

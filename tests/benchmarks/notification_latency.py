@@ -116,8 +116,9 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             print(f"published {3 * args.visits} events; first deadline in "
                   f"{(start - datetime.now(UTC)).total_seconds():.0f} s", flush=True)
             finish = time.monotonic() + args.lead + 60 + 30
-            while time.monotonic() < finish and len(twilio.of("sms")) < args.visits:
-                await asyncio.sleep(1.0)
+            while time.monotonic() < finish and min(len(twilio.of("sms")),
+                                                    len(raised)) < args.visits:
+                await asyncio.sleep(1.0)  # every text sent, and every EscalationRaised relayed
             wall_offset = time.time() - time.monotonic()
             latencies = sorted(
                 sent.at + wall_offset - raised[phones[sent.to]]
@@ -126,7 +127,9 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
                 print("no texts reached the provider")
                 return
             p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            print(f"escalations raised {len(raised)}, texts at the provider {len(latencies)}")
+            print(f"visits {args.visits}, level-1 escalations seen on NATS {len(raised)}, texts at "
+                  f"the provider {len(twilio.of('sms'))}, matched to their escalation "
+                  f"{len(latencies)}")
             print(f"EscalationRaised -> provider received: p50 "
                   f"{statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
                   f"max {latencies[-1] * 1000:.0f} ms (target p99 < 1000 ms)")

@@ -61,6 +61,11 @@ class LocalTwilio:
         return httpx.post(url, data=form, headers=headers, timeout=10)
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 256  # Twilio takes many requests at once; the default backlog is 5
+    daemon_threads = True
+
+
 @contextmanager
 def local_twilio() -> Iterator[LocalTwilio]:
     twilio = LocalTwilio()
@@ -93,7 +98,7 @@ def local_twilio() -> Iterator[LocalTwilio]:
         def log_message(self, *_: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     twilio.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
