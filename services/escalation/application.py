@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -40,14 +40,26 @@ class Timing:
 
 @dataclass(frozen=True)
 class Channels:
-    sms: bool = False
+    sms: bool = False  # some school has a text provider
     webhook_url: str | None = None
     max_attempts: int = 5
     backoff_seconds: float = 1.0
     ack_link_minutes: float = 120.0  # how long an acknowledge link in a text works
-    voice: bool = True  # the gateway makes calls (GOV.UK Notify does not)
     email: bool = False  # a mail server (or GOV.UK Notify) is set up
     teams: bool = True  # Teams webhooks need nothing but the contact's URL
+    # each school's text provider (the default for a school not named) and whether it calls
+    providers: dict[str, str] = field(default_factory=dict)
+    default_provider: str = "fake"
+
+    def provider(self, school_urn: str) -> str:
+        return self.providers.get(school_urn, self.default_provider)
+
+    def texts(self, school_urn: str) -> bool:
+        return self.sms and self.provider(school_urn) != "none"
+
+    def calls(self, school_urn: str) -> bool:
+        """GOV.UK Notify sends texts and emails but makes no calls."""
+        return self.texts(school_urn) and self.provider(school_urn) != "notify"
 
 
 class EscalationApplication(Application[UUID]):
@@ -188,9 +200,10 @@ class EscalationApplication(Application[UUID]):
             for contact in contacts:
                 if contact.get("webhook_url"):
                     wanted.append(("webhook", contact["person_id"], contact["webhook_url"]))
-                if self.channels.sms and contact.get("phone"):
+                school = escalation.school_urn
+                if self.channels.texts(school) and contact.get("phone"):
                     wanted.append(("sms", contact["person_id"], contact["phone"]))
-                    if level >= TOP_LEVEL and self.channels.voice:
+                    if level >= TOP_LEVEL and self.channels.calls(school):
                         wanted.append(("voice", contact["person_id"], contact["phone"]))
                 if self.channels.email and contact.get("email"):
                     wanted.append(("email", contact["person_id"], contact["email"]))

@@ -28,16 +28,23 @@ from shared.store import store_env
 NAME = "escalation"
 
 
-def gateway_of(settings: EscalationSettings) -> Gateway | None:
-    """The school's SMS and voice provider, from settings (its secrets never in the store)."""
-    if settings.escalation_gateway == "notify":
+def gateways_of(settings: EscalationSettings) -> dict[str, Gateway]:
+    """Every provider some school uses, by kind: the deployment's default and each school's own
+    choice (DOORSTEP_ESCALATION_SCHOOL_GATEWAYS). Secrets come from settings, never the store."""
+    kinds = {settings.escalation_gateway, *settings.escalation_school_gateways.values()}
+    made = {kind: gateway_of(settings, kind) for kind in kinds}
+    return {kind: gateway for kind, gateway in made.items() if gateway is not None}
+
+
+def gateway_of(settings: EscalationSettings, kind: str) -> Gateway | None:
+    if kind == "notify":
         return notify_of(settings)
-    if settings.escalation_gateway == "twilio":
+    if kind == "twilio":
         return TwilioGateway(settings.escalation_twilio_api_url,
                              settings.escalation_twilio_account_sid,
                              settings.escalation_twilio_auth_token, settings.escalation_twilio_from,
                              settings.escalation_public_url)
-    path = settings.gateway_file()
+    path = settings.gateway_file() if kind.startswith("fake:") else None
     return FakeGateway(path) if path else None
 
 
@@ -50,7 +57,9 @@ def notify_of(settings: EscalationSettings) -> NotifyGateway:
 def email_of(settings: EscalationSettings) -> EmailSender | NotifyGateway | None:
     """SMTP when a mail server is set; else GOV.UK Notify's email, when it is the gateway."""
     if not settings.escalation_smtp_host:
-        if settings.escalation_gateway == "notify" and settings.escalation_notify_email_template:
+        uses_notify = "notify" in {settings.escalation_gateway,
+                                   *settings.escalation_school_gateways.values()}
+        if uses_notify and settings.escalation_notify_email_template:
             return notify_of(settings)
         return None
     return EmailSender(SmtpSettings(
@@ -61,7 +70,7 @@ def email_of(settings: EscalationSettings) -> EmailSender | NotifyGateway | None
 
 def build_runtime(given: DoorstepSettings) -> Runtime:
     settings = escalation_settings(given)
-    gateway = gateway_of(settings)
+    gateways = gateways_of(settings)
     # Cached aggregates, fast-forwarded from the store on every get, so another replica's
     # writes are still seen; without it each deadline decrypts its whole history twice.
     env = {**store_env(settings, NAME), "AGGREGATE_CACHE_MAXSIZE": "100000",
@@ -70,9 +79,9 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
         env,
         timing=Timing(minute=settings.escalation_minute_seconds,
                       late_after=settings.escalation_late_after_seconds),
-        channels=Channels(sms=gateway is not None,
+        channels=Channels(sms=bool(gateways), providers=settings.escalation_school_gateways,
+                          default_provider=settings.escalation_gateway,
                           ack_link_minutes=settings.escalation_ack_link_minutes,
-                          voice=settings.escalation_gateway != "notify",
                           email=email_of(settings) is not None,
                           webhook_url=settings.escalation_webhook_url,
                           max_attempts=settings.escalation_webhook_max_attempts,
@@ -86,7 +95,7 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
         lease = Lease(runtime.broker.connection.jetstream(), settings.lease_bucket(),
                       replica_name(settings), settings.escalation_lease_seconds)
         scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
-                              gateway=gateway, webhook_secret=settings.escalation_webhook_secret,
+                              gateways=gateways, webhook_secret=settings.escalation_webhook_secret,
                               sealer=Sealer(open_key_store(settings)),
                               nudge=runtime.nudge_relay, wakeup=wakeup,
                               public_url=settings.escalation_public_url,

@@ -28,7 +28,7 @@ def failover(app: EscalationApplication, delivery: Delivery, now: datetime) -> l
 
     meta = _escalation_meta(escalation)
     following = NEXT_CHANNEL[delivery.channel]
-    if app.channels.sms and app.channels.voice:
+    if app.channels.calls(escalation.school_urn):
         sibling_id = Delivery.create_id(delivery.escalation_id, delivery.step, following,
                                         delivery.recipient_id)
         sibling: Delivery | None = app._get(sibling_id, Delivery)

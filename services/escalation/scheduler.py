@@ -141,7 +141,8 @@ class Scheduler:
     """Follows the store on every replica; only the lease holder fires and notifies."""
 
     def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
-                 *, tick: float, gateway: Gateway | None, webhook_secret: str, sealer: Sealer,
+                 *, tick: float, gateways: dict[str, Gateway], webhook_secret: str,
+                 sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
                  public_url: str = "", email: EmailSender | Gateway | None = None) -> None:
         self.app = app
@@ -151,7 +152,7 @@ class Scheduler:
         self.index = index
         self.lease = lease
         self.tick = tick
-        self.gateway = gateway
+        self.gateways = gateways
         self.webhook_secret = webhook_secret
         self.nudge = nudge
         self.wakeup = wakeup or asyncio.Event()
@@ -235,13 +236,14 @@ class Scheduler:
                     detail = await self.email.send(Outbound(
                         "email", delivery.address, sms_text(delivery.message, self.public_url),
                         delivery.id, delivery.message))
-                elif self.gateway is not None:
+                elif gateway := self.gateways.get(
+                        self.app.channels.provider(str(delivery.message.get("school_urn")))):
                     # a phone from a sign-out is sealed: opened only here, to send
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
                         raise SendFailed("the number was erased with the household's data")
                     text = sms_text(delivery.message, self.public_url)
-                    detail = await self.gateway.send(Outbound(delivery.channel, address, text,
+                    detail = await gateway.send(Outbound(delivery.channel, address, text,
                                                               delivery.id, delivery.message))
                 else:
                     raise SendFailed(f"no {delivery.channel} gateway is configured")

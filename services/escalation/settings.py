@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import DoorstepSettings
 
@@ -27,6 +27,8 @@ class EscalationSettings(DoorstepSettings):
         "none", pattern=r"^(none|twilio|notify|fake:.+)$",
         description="SMS/voice gateway: none, twilio, notify (GOV.UK Notify: texts and emails, "
                     "no calls), or fake:<path> (JSON lines, for tests)")
+    escalation_school_gateways: dict[str, str] = Field(
+        default_factory=dict, description='a school\'s own provider, JSON: {"123456": "notify"}')
     escalation_notify_api_url: str = "https://api.notifications.service.gov.uk"
     escalation_notify_api_key: str = ""
     escalation_notify_sms_template: str = Field("", description="a template whose body is "
@@ -50,6 +52,15 @@ class EscalationSettings(DoorstepSettings):
     escalation_smtp_password: str = ""
     escalation_smtp_starttls: bool = True
     escalation_replica: str = Field("", description="replica name in logs and the lease")
+
+    @field_validator("escalation_school_gateways")
+    @classmethod
+    def _known_providers(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = {urn: kind for urn, kind in value.items() if kind not in ("none", "twilio",
+                                                                           "notify")}
+        if wrong:
+            raise ValueError(f"a school's provider is none, twilio or notify, not {wrong}")
+        return value
 
     def gateway_file(self) -> Path | None:
         if self.escalation_gateway.startswith("fake:"):

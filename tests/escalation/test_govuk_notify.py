@@ -72,3 +72,32 @@ async def test_notify_texts_then_a_failed_receipt_climbs_and_emails(make_setting
         [delivered] = of(events, NotificationDelivered)
         assert (delivered.channel, delivered.recipient_id) == ("sms", "slt-0001")
         assert notify.refused == 0
+
+
+async def test_a_school_can_choose_its_own_provider(make_settings, make_cluster) -> None:
+    from tests.escalation.twilio_double import SENDER, SID, TOKEN, local_twilio
+
+    with local_notify() as notify, local_twilio() as twilio:
+        settings = make_settings(default_trust=TRUST)
+        cluster = make_cluster(settings, names=("escalation",), start=False)
+        service = cluster["escalation"]
+        service.env.update({
+            "DOORSTEP_ESCALATION_GATEWAY": "twilio",  # the deployment's default ...
+            "DOORSTEP_ESCALATION_SCHOOL_GATEWAYS": f'{{"{SCHOOL}": "notify"}}',  # ... not here
+            "DOORSTEP_ESCALATION_TWILIO_API_URL": twilio.url,
+            "DOORSTEP_ESCALATION_TWILIO_ACCOUNT_SID": SID,
+            "DOORSTEP_ESCALATION_TWILIO_AUTH_TOKEN": TOKEN,
+            "DOORSTEP_ESCALATION_TWILIO_FROM": SENDER,
+            "DOORSTEP_ESCALATION_NOTIFY_API_URL": notify.url,
+            "DOORSTEP_ESCALATION_NOTIFY_API_KEY": API_KEY,
+            "DOORSTEP_ESCALATION_NOTIFY_SMS_TEMPLATE": SMS_TEMPLATE,
+            "DOORSTEP_ESCALATION_PUBLIC_URL": service.url})
+        cluster.start()
+        visit = Visit(sealer=sealer_for(settings))
+        async with bus(settings) as nats_bus:
+            await nats_bus.publish(
+                visit.authorised(),
+                visit.departed(arrive_in=timedelta(hours=1), back_in=timedelta(hours=2)),
+                visit.arrived(), visit.duress("phrase"))
+            await until(lambda: notify.of("sms", BUDDY_PHONE), "the school's own provider")
+        assert twilio.sent == []  # neither a text nor a call through the default provider
