@@ -22,7 +22,7 @@ from services.authorisation.schemas import (
     ReviewIn,
     StaffMemberIn,
 )
-from services.authorisation.school import SchoolLadder, SchoolPolicy, StaffRegister
+from services.authorisation.school import SchoolPolicy, StaffRegister
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitConditions
@@ -31,14 +31,17 @@ from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
 from shared.keystore import DataSubject
+from shared.ladder import (
+    LADDER_CITATION,
+    LADDER_RULE,
+    SchoolLadder,
+    heard_ladder,
+    ladder_refusal,
+)
 from shared.meta import command_meta, reaction_meta
 from shared.sealing import Sealer
 
 SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
-LADDER_RULE = "LadderReachesSomeone"
-LADDER_CITATION = ("west-norfolk-academies-trust 2.7: 'If contact cannot be established, a "
-                   "senior leader must be informed immediately and consideration must be given "
-                   "to contacting the police'")
 # The rules that say who may decide at all (as opposed to whether the visit may go ahead).
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
@@ -154,32 +157,16 @@ class AuthorisationApp(Application[UUID]):
 
     def record_ladder(self, event: EscalationLadderChanged) -> bool:
         """What escalation says of a school's ladder, kept for the decisions that need it."""
-        meta = reaction_meta(event, SERVICE_ACTOR)
-        ladder = self._get(SchoolLadder, SchoolLadder.create_id(event.school_urn))
-        if ladder is None:
-            self.save(SchoolLadder(event.school_urn, list(event.missing), str(event.event_id),
-                                   meta))
-            return True
-        if ladder.heard(list(event.missing), str(event.event_id), meta):
-            self.save(ladder)
-            return True
-        return False
+        known = self._get(SchoolLadder, SchoolLadder.create_id(event.school_urn))
+        changed = heard_ladder(known, event.school_urn, list(event.missing), str(event.event_id),
+                               reaction_meta(event, SERVICE_ACTOR))
+        if changed is not None:
+            self.save(changed)
+        return changed is not None
 
     def ladder_refusal(self, school_urn: str) -> str | None:
-        """LadderReachesSomeone: no visit goes out while levels 2 and 3 of the school's ladder
-        reach nobody. Outside production a school escalation has not spoken of is let through."""
         ladder = self._get(SchoolLadder, SchoolLadder.create_id(school_urn))
-        if ladder is None:
-            if not self.ladder_required:
-                return None
-            return (f"school {school_urn} has no escalation contacts: set a senior leader and "
-                    f"the headteacher, with phones, in PUT /v1/schools/{school_urn}/"
-                    "escalation-contacts")
-        short = [gap for gap in ladder.missing if gap.startswith(("level 2", "level 3"))]
-        if not short:
-            return None
-        return (f"school {school_urn}'s escalation ladder reaches nobody at "
-                + "; ".join(short) + f" (PUT /v1/schools/{school_urn}/escalation-contacts)")
+        return ladder_refusal(ladder, school_urn, self.ladder_required)
 
     def register(self, school_urn: str) -> StaffRegister | None:
         found: StaffRegister | None = self._get(StaffRegister, StaffRegister.create_id(school_urn))

@@ -56,27 +56,3 @@ class SchoolPolicy(Aggregate):
         self.pack = pack
         self.overrides = overrides
 
-
-class SchoolLadder(Aggregate):
-    """What escalation last said of the school's ladder (EscalationLadderChanged)."""
-
-    @staticmethod
-    def create_id(school_urn: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"doorstep:school-ladder:{school_urn}")
-
-    @event("Heard")
-    def __init__(self, school_urn: str, missing: list[str], event_id: str, meta: Meta) -> None:
-        self.school_urn = school_urn
-        self.missing = missing
-        self.last_event = event_id
-
-    def heard(self, missing: list[str], event_id: str, meta: Meta) -> bool:
-        if event_id == self.last_event or missing == self.missing:
-            return False
-        self._changed(missing, event_id, meta)
-        return True
-
-    @event("Changed")
-    def _changed(self, missing: list[str], event_id: str, meta: Meta) -> None:
-        self.missing = missing
-        self.last_event = event_id

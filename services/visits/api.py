@@ -137,8 +137,12 @@ def request_visit(urn: Urn, body: VisitRequest, request: Request, app: App,
 
 @router.get("/{visit_id}")
 def get_visit(urn: Urn, visit_id: UUID, app: App, principal: CurrentPrincipal) -> dict[str, Any]:
-    """The visit's current state."""
-    return visit_view(app.visit(visit_id, urn), principal.role, app.sealer)
+    """The visit's current state; for an authorised visit, why it may not sign out, if so."""
+    visit = app.visit(visit_id, urn)
+    view = visit_view(visit, principal.role, app.sealer)
+    if view["status"] == "authorised":
+        view["sign_out_refused"] = app.sign_out_refusal(urn)
+    return view
 
 
 @router.post("/{visit_id}/departure")

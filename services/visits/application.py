@@ -15,7 +15,9 @@ from services.visits.domain.rules import SignOutFacts
 from services.visits.personal import household, sealed_request, sealed_sign_out
 from shared.commands import serialised
 from shared.contracts import Actor
-from shared.errors import NotFound
+from shared.contracts.escalation import EscalationLadderChanged
+from shared.errors import NotFound, RulesBroken
+from shared.ladder import LADDER_CITATION, LADDER_RULE, SchoolLadder, heard_ladder, ladder_refusal
 from shared.meta import Meta, command_meta
 from shared.sealing import Sealer
 
@@ -26,10 +28,11 @@ class VisitsApplication(Application[UUID]):
     name = "visits"
 
     def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,
-                 timezone: str = "Europe/London",
+                 timezone: str = "Europe/London", ladder_required: bool = False,
                  clock: Clock = lambda: datetime.now(UTC)) -> None:
         super().__init__(env)
         self.sealer = sealer
+        self.ladder_required = ladder_required
         self.zone = ZoneInfo(timezone)
         self.clock = clock
 
@@ -56,9 +59,33 @@ class VisitsApplication(Application[UUID]):
         visit.record_decision(decision_id, authorised, conditions, broken_rules, meta)
         self.save(visit)
 
+    def record_ladder(self, event: EscalationLadderChanged, meta: Meta) -> None:
+        """What escalation says of a school's ladder: sign-out needs levels 2 and 3 to reach
+        someone, even for a visit authorised before its ladder emptied."""
+        known = self._ladder(event.school_urn)
+        changed = heard_ladder(known, event.school_urn, list(event.missing), str(event.event_id),
+                               meta)
+        if changed is not None:
+            self.save(changed)
+
+    def _ladder(self, school_urn: str) -> SchoolLadder | None:
+        try:
+            found: Any = self.repository.get(SchoolLadder.create_id(school_urn))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, SchoolLadder) else None
+
+    def sign_out_refusal(self, school_urn: str) -> str | None:
+        """Why no visit of this school may sign out now, if it may not (LadderReachesSomeone)."""
+        return ladder_refusal(self._ladder(school_urn), school_urn, self.ladder_required)
+
     @serialised(by="visit_id")
     def depart(self, visit_id: UUID, school_urn: str, sign_out: dict[str, Any], actor: Actor,
                causation_id: UUID) -> Visit:
+        refusal = self.sign_out_refusal(school_urn)
+        if refusal:
+            raise RulesBroken(f"sign-out refused: {refusal}",
+                              details=[f"{LADDER_RULE}: {refusal} [{LADDER_CITATION}]"])
         visit = self.visit(visit_id, school_urn)
         now = self.clock().astimezone(self.zone)
         back = datetime.fromisoformat(sign_out["expected_return"]).astimezone(self.zone)

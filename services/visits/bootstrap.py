@@ -19,7 +19,8 @@ NAME = "visits"
 
 def build_runtime(settings: DoorstepSettings) -> Runtime:
     app = VisitsApplication(store_env(settings, NAME), sealer=Sealer(open_key_store(settings)),
-                            timezone=settings.timezone)
+                            timezone=settings.timezone,
+                            ladder_required=settings.environment == "production")
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))
 

@@ -8,6 +8,7 @@ from services.visits.application import VisitsApplication
 from shared.bus import Refuse, Subscription
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitAuthorised, VisitDeclined
+from shared.contracts.escalation import EscalationLadderChanged
 from shared.errors import NotFound
 from shared.meta import reaction_meta
 
@@ -32,6 +33,13 @@ def subscriptions(app: VisitsApplication) -> list[Subscription]:
         except NotFound as error:
             raise Refuse(f"decision for a visit this service does not hold: {error}") from error
 
+    async def on_ladder(event: IntegrationEvent) -> None:
+        assert isinstance(event, EscalationLadderChanged)
+        await asyncio.to_thread(app.record_ladder, event, reaction_meta(event, ACTOR))
+
     return [Subscription(durable="visits-decisions",
                          subject_filter="events.*.*.authorisation.*",
-                         handlers={VisitAuthorised: on_decision, VisitDeclined: on_decision})]
+                         handlers={VisitAuthorised: on_decision, VisitDeclined: on_decision}),
+            Subscription(durable="visits-ladders",
+                         subject_filter="events.*.*.ladder.EscalationLadderChanged",
+                         handlers={EscalationLadderChanged: on_ladder})]

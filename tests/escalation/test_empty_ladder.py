@@ -13,7 +13,7 @@ from services.escalation.domain.ladder import FALLBACK_LEVEL, contacts_for
 from shared.auth import mint_token
 from shared.contracts import Actor, Role
 from shared.meta import command_meta
-from tests.visits.stories import URN, visit_request
+from tests.visits.stories import URN, sign_out, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 AUTHORISE = {"decision": "authorise", "responsible_contact": "head-0001",
@@ -68,6 +68,18 @@ async def test_authorising_is_refused_while_levels_2_and_3_reach_nobody(
             await asyncio.sleep(0.05)
         granted = await dsl.post(f"{base}/decision", json=AUTHORISE)
         assert granted.status_code == 200, granted.text
+
+        # the ladder empties after the visit was authorised: sign-out is refused
+        (await it.put(f"/v1/schools/{URN}/escalation-contacts", json=DSL_ONLY)).raise_for_status()
+        for _ in range(400):
+            shown = (await staff.get(base)).json()
+            if shown["status"] == "authorised" and shown.get("sign_out_refused"):
+                break  # visits has heard the ladder is short, and tells the staff before they go
+            await asyncio.sleep(0.05)
+        assert "reaches nobody at level 2" in shown["sign_out_refused"]
+        leaving = await staff.post(f"{base}/departure", json=sign_out(["staff-0001", "staff-0002"]))
+        assert leaving.status_code == 409, leaving.text
+        assert "sign-out refused" in leaving.json()["detail"]
 
 
 def test_level_4_always_includes_the_trusts_safety_leads() -> None:
