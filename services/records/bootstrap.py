@@ -16,6 +16,7 @@ from services.records.settings import RecordsSettings
 from services.records.subscribers import subscriptions
 from services.records.tables import trail_engine
 from services.records.trail import Trail
+from shared.cipher import StoreCipher
 from shared.keystore import open_key_store
 from shared.sealing import Sealer
 from shared.service import Runtime, create_api
@@ -30,7 +31,7 @@ def trail_cipher(settings: DoorstepSettings) -> Cipher:
     key = cipher_key(settings)
     if not key:
         return PlainCipher()
-    return AESCipher(Environment(env={AESCipher.CIPHER_KEY: key}))
+    return StoreCipher(Environment(env={AESCipher.CIPHER_KEY: key}))
 
 
 def build_application(settings: DoorstepSettings) -> RecordsApplication:
