@@ -31,9 +31,11 @@ class BodyRefused(Exception):
 class CheckedBodies:
     """ASGI middleware: reads the body once (bounded), checks it, then replays it to the app."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES,
+                 form_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.form_paths = FORM_PATHS + form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -41,7 +43,7 @@ class CheckedBodies:
             return
         try:
             body = await self._read(scope, receive)
-            if not _takes_a_form(scope):
+            if not _takes_a_form(scope, self.form_paths):
                 check_json(body, _content_type(scope))
         except BodyRefused as refused:
             response = JSONResponse({"detail": refused.message, "error": refused.code},
@@ -82,10 +84,10 @@ class CheckedBodies:
 FORM_PATHS = ("/v1/notifications/", "/a/")
 
 
-def _takes_a_form(scope: Scope) -> bool:
+def _takes_a_form(scope: Scope, paths: tuple[str, ...]) -> bool:
     media = _content_type(scope).split(";")[0].strip().lower()
     return media == "application/x-www-form-urlencoded" and str(scope.get("path", "")).startswith(
-        FORM_PATHS)
+        paths)
 
 
 def check_json(body: bytes, content_type: str) -> None:

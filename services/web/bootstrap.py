@@ -20,6 +20,7 @@ from services.web.pages import page
 from services.web.session import SessionAuth, Sessions
 from services.web.settings import DEV_SESSION_SECRET, WebSettings
 from shared.access import check_complete, enforce
+from shared.bodies import CheckedBodies
 from shared.settings import DoorstepSettings
 
 NAME = "web"
@@ -48,6 +49,8 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.state.web_settings = own
     api.state.sessions = Sessions(own.session_secret, own.session_hours)
     api.add_middleware(SessionAuth, sessions=api.state.sessions)
+    # the pages post forms; bodies are bounded and checked as the services' are
+    api.add_middleware(CheckedBodies, form_paths=("/",))
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router, staff.router,
                    trust.router):

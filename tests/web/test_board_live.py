@@ -92,3 +92,16 @@ async def test_people_of_another_school_or_trust_see_nothing_of_the_first(
                 assert URN not in await page.inner_text("main"), who
             await context.close()
     await asyncio.sleep(0)
+
+
+def test_the_pages_refuse_an_oversized_form_before_reading_it(make_settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from services.web.bootstrap import create_app
+
+    app = create_app(make_settings())
+    client = TestClient(app)  # no lifespan: the body check comes before any page
+    answer = client.post("/sign-in", content=b"person=" + b"x" * 300_000,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413
+    assert "larger than" in answer.json()["detail"]
