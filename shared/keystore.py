@@ -33,8 +33,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    create_engine,
-    event,
     insert,
     select,
     text,
@@ -43,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from shared.settings import DoorstepSettings
-from shared.store import cipher_key, ensure_schema
+from shared.store import cipher_key, sql_engine
 
 metadata = MetaData()
 keys = Table(
@@ -217,17 +215,9 @@ def _master_bytes(master: str) -> bytes:
 
 
 def _engine(settings: DoorstepSettings) -> Engine:
-    if settings.database_url:
-        schema = settings.schema_for("keys")
-        ensure_schema(settings.database_url, schema)
-        url = settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        engine = create_engine(url, pool_size=3, max_overflow=3, pool_pre_ping=True,
-                               connect_args={"options": f"-c search_path={schema}"})
-    else:
-        path = Path(settings.data_dir) / f"{settings.schema_for('keys')}.sqlite"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+    schema = settings.schema_for("keys")
+    engine = sql_engine(settings, schema, f"{schema}.sqlite", pool_size=3,
+                        pragmas=("journal_mode=WAL", "secure_delete=ON"))  # destroyed: overwritten
     _create_tables(engine)
     return engine
 
@@ -244,9 +234,3 @@ def _create_tables(engine: Engine) -> None:
                 raise
             time.sleep(0.05 * (attempt + 1))
 
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA secure_delete=ON")  # a destroyed key's bytes are overwritten
-    cursor.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from eventsourcing.cipher import AESCipher
+from sqlalchemy import Engine, create_engine, event
 
 from shared.settings import DoorstepSettings
 
@@ -64,3 +66,28 @@ def ensure_schema(database_url: str, schema: str) -> None:
 
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def sql_engine(settings: DoorstepSettings, schema: str, sqlite_file: str, *, pool_size: int,
+               pragmas: tuple[str, ...]) -> Engine:
+    """A SQLAlchemy engine on the service's PostgreSQL schema, or on a SQLite file in the data
+    folder with `pragmas` set on every connection (the trail's and the key store's tables)."""
+    if settings.database_url:
+        ensure_schema(settings.database_url, schema)
+        url = settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                             pool_pre_ping=True,
+                             connect_args={"options": f"-c search_path={schema}"})
+    path = Path(settings.data_dir) / sqlite_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    def set_pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    event.listen(engine, "connect", set_pragmas)
+    return engine
+

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -15,13 +12,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
 )
 
 from services.records.chain import HEADER_FIELDS
 from shared.settings import DoorstepSettings
-from shared.store import ensure_schema
+from shared.store import sql_engine
 
 metadata = MetaData()
 
@@ -67,26 +62,11 @@ SERVICE = "records"
 
 def trail_engine(settings: DoorstepSettings) -> Engine:
     """The trail's engine: schema `records<suffix>` on PostgreSQL, else a SQLite file."""
-    if settings.database_url:
-        schema = settings.schema_for(SERVICE)
-        ensure_schema(settings.database_url, schema)
-        url = settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        engine = create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True,
-                               connect_args={"options": f"-c search_path={schema}"})
-    else:
-        path = Path(settings.data_dir) / f"{settings.schema_for(SERVICE)}-trail.sqlite"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+    schema = settings.schema_for(SERVICE)
+    engine = sql_engine(settings, schema, f"{schema}-trail.sqlite", pool_size=5,
+                        pragmas=("journal_mode=WAL", "synchronous=FULL"))
     from services.records import projections
 
     metadata.create_all(engine)
     projections.metadata.create_all(engine)
     return engine
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
