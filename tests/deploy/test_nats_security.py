@@ -108,6 +108,26 @@ async def test_each_service_publishes_only_its_own_aggregates(secured, stream) -
         await visits.close()
 
 
+async def test_the_pages_read_every_event_and_publish_none(secured, stream) -> None:
+    server, credentials, settings = secured
+    visits = await connect(server, credentials, "visits")
+    await publish(visits, settings, requested("t1"))
+    await visits.close()
+    web = await connect(server, credentials, "web")
+    try:
+        following = await web.jetstream().subscribe(f"{settings.subject_root}.events.>",
+                                                    ordered_consumer=True, stream=STREAM)
+        heard = await following.next_msg(timeout=2)
+        assert heard.headers is not None
+        assert heard.headers["ce-type"] == "uk.doorstep.VisitRequested"
+        with pytest.raises(nats.errors.TimeoutError):
+            await publish(web, settings, requested("t1"))  # the pages publish no event
+        with pytest.raises(nats.errors.TimeoutError):
+            await web.jetstream().delete_stream(STREAM)
+    finally:
+        await web.close()
+
+
 async def test_an_integrator_reads_its_own_trust_only_and_cannot_publish(secured, stream) -> None:
     server, credentials, settings = secured
     visits = await connect(server, credentials, "visits")

@@ -91,6 +91,15 @@ async def test_people_of_another_school_or_trust_see_nothing_of_the_first(
                 assert trust_page is not None
                 assert URN not in await page.inner_text("main"), who
             await context.close()
+        anonymous = await (await browser.new_context(base_url=web)).new_page()
+        for path in (f"/schools/{URN}/board", f"/schools/{URN}",
+                     f"/schools/{URN}/visits/{on_site.visit_ids[0]}/chronology", "/trust"):
+            await anonymous.goto(path)  # no session: the sign-in page, and nothing else
+            assert anonymous.url.endswith("/sign-in"), path
+            assert "staff-0001 (" in await anonymous.inner_text("main")  # the seeded people list
+            assert on_site.visit_ids[0] not in await anonymous.content()
+        live = await anonymous.request.get(f"/schools/{URN}/board/live", max_redirects=0)
+        assert live.status in (303, 401)
     await asyncio.sleep(0)
 
 
