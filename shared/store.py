@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -62,9 +63,12 @@ def cipher_key(settings: DoorstepSettings) -> str | None:
 
 
 def ensure_schema(database_url: str, schema: str) -> None:
+    """Several services create a shared schema (the key store's) at the same moment; PostgreSQL's
+    IF NOT EXISTS can still lose that race with a unique violation: then the schema is there."""
     import psycopg
 
-    with psycopg.connect(database_url, autocommit=True) as connection:
+    with (psycopg.connect(database_url, autocommit=True) as connection,
+          contextlib.suppress(psycopg.errors.UniqueViolation)):
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
