@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -49,8 +52,50 @@ def mint_token(settings: DoorstepSettings, *, user: str, role: Role | str, schoo
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
+class VerifiedTokens:
+    """Tokens already verified, kept until they expire: a phone sends the same token with every
+    check-in, and checking its signature again each time was a tenth of a check-in's work. Only
+    verified tokens are kept, each under the settings it was verified with; the staff register
+    and the access policy are still consulted on every request."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.known: OrderedDict[tuple[str, ...], tuple[Principal, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> Principal | None:
+        with self.lock:
+            found = self.known.get(key)
+            if found is None:
+                return None
+            if time.time() >= found[1]:
+                del self.known[key]
+                return None
+            self.known.move_to_end(key)
+            return found[0]
+
+    def put(self, key: tuple[str, ...], principal: Principal, expires: float) -> None:
+        with self.lock:
+            self.known[key] = (principal, expires)
+            while len(self.known) > self.size:
+                self.known.popitem(last=False)
+
+
+_verified = VerifiedTokens()
+
+
 def verify_token(settings: DoorstepSettings, token: str) -> Principal:
     """A token from a trust's identity provider, or (never in production) a development one."""
+    key = (settings.environment, settings.jwt_secret, settings.jwt_issuer,
+           str(settings.identity_file or ""), token)
+    principal = _verified.get(key)
+    if principal is None:
+        principal, expires = _verify(settings, token)
+        _verified.put(key, principal, expires)
+    return principal
+
+
+def _verify(settings: DoorstepSettings, token: str) -> tuple[Principal, float]:
     try:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.InvalidTokenError as error:
@@ -59,7 +104,7 @@ def verify_token(settings: DoorstepSettings, token: str) -> Principal:
     if issuer in known:
         try:
             claims = verify(token, known[issuer])
-            return Principal(**mapped(claims, known[issuer]))
+            return Principal(**mapped(claims, known[issuer])), float(claims["exp"])
         except (IdentityError, ValidationError) as error:
             raise HTTPException(401, str(error)) from error
     if settings.environment == "production" or issuer != settings.jwt_issuer:
@@ -68,12 +113,13 @@ def verify_token(settings: DoorstepSettings, token: str) -> Principal:
     return _development_token(settings, token)
 
 
-def _development_token(settings: DoorstepSettings, token: str) -> Principal:
+def _development_token(settings: DoorstepSettings, token: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"],
                             issuer=settings.jwt_issuer, options={"require": ["sub", "exp"]})
         return Principal(user_id=claims["sub"], role=claims.get("role", ""),
-                         trust_id=claims.get("trust", ""), schools=claims.get("schools", []))
+                         trust_id=claims.get("trust", ""), schools=claims.get("schools", [])
+                         ), float(claims["exp"])
     except jwt.ExpiredSignatureError as error:
         raise HTTPException(401, "the bearer token has expired: ask for a new one") from error
     except (jwt.InvalidTokenError, ValidationError, KeyError) as error:

@@ -8,11 +8,28 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from eventsourcing.cipher import AESCipher
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 from sqlalchemy import Engine, create_engine, event
 
 from shared.settings import DoorstepSettings
 
 CIPHER_TOPIC = "shared.cipher:StoreCipher"  # eventsourcing's AES-GCM format, faster (cipher.py)
+CONNECTIONS = 48  # about the request threads (40) and the consumers: nobody queues for a connection
+
+
+class PooledSQLiteFactory(SQLiteFactory):
+    """eventsourcing's SQLite factory keeps 5 connections and closes any beyond them after each
+    use; under concurrent requests that reopened a file connection per query. This one keeps
+    enough open for every request thread."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        given = self.datastore
+        self.datastore = SQLiteDatastore(
+            db_name=given.pool.db_name, lock_timeout=given.pool.lock_timeout,
+            pool_size=CONNECTIONS, max_overflow=0, pool_timeout=30.0,
+            single_row_tracking=given.single_row_tracking,
+            originator_id_type=given.originator_id_type)
 
 
 def store_env(settings: DoorstepSettings, service: str) -> dict[str, str]:
@@ -30,13 +47,13 @@ def store_env(settings: DoorstepSettings, service: str) -> dict[str, str]:
             POSTGRES_USER=unquote(url.username or "postgres"),
             POSTGRES_PASSWORD=unquote(url.password or ""),
             POSTGRES_SCHEMA=schema,
-            POSTGRES_POOL_SIZE="5",
-            POSTGRES_MAX_OVERFLOW="10",
+            POSTGRES_POOL_SIZE="10",
+            POSTGRES_MAX_OVERFLOW="20",
         )
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            PERSISTENCE_MODULE="shared.store:PooledSQLiteFactory",
             SQLITE_DBNAME=str(settings.data_dir / f"{settings.schema_for(service)}.sqlite"),
             SQLITE_LOCK_TIMEOUT="10",
         )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 
 from services.authorisation import assessments as scoring
 from services.authorisation.assess import assess, review_date
@@ -30,6 +30,7 @@ from shared.contracts.escalation import EscalationLadderChanged
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
+from shared.groupcommit import GroupCommitted
 from shared.keystore import DataSubject
 from shared.ladder import (
     LADDER_CITATION,
@@ -46,7 +47,7 @@ SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(Application[UUID]):
+class AuthorisationApp(GroupCommitted):
     name = "authorisation"
 
     def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -27,6 +27,7 @@ from services.escalation.visitfacts import apply_visit_event
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent
 from shared.errors import NotFound
+from shared.groupcommit import GroupCommitted
 from shared.meta import Meta
 
 Clock = Callable[[], datetime]
@@ -62,7 +63,7 @@ class Channels:
         return self.texts(school_urn) and self.provider(school_urn) != "notify"
 
 
-class EscalationApplication(Application[UUID]):
+class EscalationApplication(GroupCommitted):
     name = "escalation"
 
     def __init__(self, env: dict[str, str] | None = None, *, timing: Timing = Timing(),

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -32,6 +32,7 @@ from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.base import TRUST_WIDE_URN
 from shared.errors import Conflict, NotFound
+from shared.groupcommit import GroupCommitted
 from shared.keystore import DataSubject
 from shared.meta import Meta, command_meta
 from shared.sealing import Sealer
@@ -41,7 +42,7 @@ A = TypeVar("A", bound=Aggregate)
 SYSTEM = Actor(id="records", role=Role.SYSTEM)
 
 
-class RecordsApplication(Application[UUID]):
+class RecordsApplication(GroupCommitted):
     name = "records"
 
     def __init__(self, env: dict[str, str] | None = None, *, trail: Trail, sealer: Sealer,

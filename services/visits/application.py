@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 
 from services.visits.domain import Visit
 from services.visits.domain.rules import SignOutFacts
@@ -17,6 +17,7 @@ from shared.commands import serialised
 from shared.contracts import Actor
 from shared.contracts.escalation import EscalationLadderChanged
 from shared.errors import NotFound, RulesBroken
+from shared.groupcommit import GroupCommitted
 from shared.ladder import LADDER_CITATION, LADDER_RULE, SchoolLadder, heard_ladder, ladder_refusal
 from shared.meta import Meta, command_meta
 from shared.sealing import Sealer
@@ -24,7 +25,7 @@ from shared.sealing import Sealer
 Clock = Callable[[], datetime]
 
 
-class VisitsApplication(Application[UUID]):
+class VisitsApplication(GroupCommitted):
     name = "visits"
 
     def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,

@@ -29,10 +29,13 @@ class VisitsOnSite:
     def base(visit_id: str) -> str:
         return f"/v1/schools/{URN}/visits/{visit_id}"
 
-    def staff_client(self, **options: Any) -> httpx.AsyncClient:
+    def staff_headers(self) -> dict[str, str]:
         token = mint_token(self.settings, user="staff-0001", role="staff", schools=[URN])
+        return {"Authorization": f"Bearer {token}"}
+
+    def staff_client(self, **options: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.urls["visits"], timeout=30.0,
-                                 headers={"Authorization": f"Bearer {token}"}, **options)
+                                 headers=self.staff_headers(), **options)
 
     async def put_on_site(self, count: int, in_flight: int = 16) -> None:
         staff = self.staff_client()
