@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.application import Application
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -16,7 +16,9 @@ from faststream.nats import NatsBroker
 
 from shared.access import check_complete, enforce
 from shared.auth import CurrentPrincipal
+from shared.batching import CommandBatches
 from shared.bus import Consumer, EventPublisher, Subscription, ensure_stream
+from shared.groupcommit import GroupCommitted
 from shared.http import ERROR_RESPONSES, install_error_handlers
 from shared.natsauth import broker_security
 from shared.outbox import OutboxRelay, Translate
@@ -27,6 +29,7 @@ from shared.settings import DoorstepSettings
 log = logging.getLogger(__name__)
 
 BackgroundTask = Callable[["Runtime"], Awaitable[None]]
+R = TypeVar("R")
 
 
 @dataclass
@@ -46,6 +49,18 @@ class Runtime:
     consumers: list[Consumer] = field(default_factory=list)
     registers: StaffRegisters = field(default_factory=StaffRegisters)
     loop: asyncio.AbstractEventLoop | None = None
+    commands: CommandBatches | None = None
+
+    async def command(self, key: str, run: Callable[[], R]) -> R:
+        """Run an HTTP command (load, step, save) in a batch with the others queued with it
+        (shared/batching.py); answers once its events are stored, and wakes the relay."""
+        if self.commands is None:
+            assert isinstance(self.app, GroupCommitted), "commands need a group-committed app"
+            self.commands = CommandBatches(self.app)
+        result = await self.commands.run(key, run)
+        if self.relay is not None:
+            self.relay.nudge()
+        return result
 
     def nudge_relay(self) -> None:
         """Called from request threads after a save, so publication does not wait for a poll."""

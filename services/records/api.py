@@ -31,7 +31,7 @@ Format = Annotated[Literal["json", "html"], Query(description="json, or html to 
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["records"])
 
 
-def application(request: Request) -> RecordsApplication:
+async def application(request: Request) -> RecordsApplication:
     app = runtime_of(request).app
     assert isinstance(app, RecordsApplication)
     return app

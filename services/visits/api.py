@@ -106,7 +106,7 @@ class Duress(Body):
     how: str = Field("phrase", pattern=r"^(phrase|panic)$")
 
 
-def application(request: Request) -> VisitsApplication:
+async def application(request: Request) -> VisitsApplication:
     app: VisitsApplication = runtime_of(request).app  # type: ignore[assignment]
     return app
 
@@ -114,15 +114,17 @@ def application(request: Request) -> VisitsApplication:
 App = Annotated[VisitsApplication, Depends(application)]
 
 
-def _act(request: Request, app: VisitsApplication, principal: Principal, urn: str, visit_id: UUID,
-         step: Any) -> dict[str, Any]:
-    visit = app.act(visit_id, urn, principal.actor, request_id(request), step)
-    runtime_of(request).nudge_relay()
+async def _act(request: Request, app: VisitsApplication, principal: Principal, urn: str,
+               visit_id: UUID, step: Any) -> dict[str, Any]:
+    """Commands run in batches on the store's thread (shared/batching.py), not one thread each."""
+    cause = request_id(request)
+    visit = await runtime_of(request).command(
+        str(visit_id), lambda: app.act(visit_id, urn, principal.actor, cause, step))
     return visit_view(visit, principal.role, app.sealer)
 
 
 @router.post("", status_code=201)
-def request_visit(urn: Urn, body: VisitRequest, request: Request, app: App,
+async def request_visit(urn: Urn, body: VisitRequest, request: Request, app: App,
                   principal: CurrentPrincipal) -> dict[str, Any]:
     """Ask for a visit to a household; it needs authorisation before sign-out."""
     correlation = uuid4()
@@ -130,8 +132,8 @@ def request_visit(urn: Urn, body: VisitRequest, request: Request, app: App,
                               actor=principal.actor, correlation_id=correlation,
                               causation_id=request_id(request))
     details = body.model_dump(mode="json") | {"requested_by": principal.user_id}
-    visit_id = app.request_visit(details, meta)
-    runtime_of(request).nudge_relay()
+    visit_id = await runtime_of(request).command(str(correlation),
+                                                 lambda: app.request_visit(details, meta))
     return {"visit_id": str(visit_id), "status": "requested", "correlation_id": str(correlation)}
 
 
@@ -146,68 +148,69 @@ def get_visit(urn: Urn, visit_id: UUID, app: App, principal: CurrentPrincipal) -
 
 
 @router.post("/{visit_id}/departure")
-def depart(urn: Urn, visit_id: UUID, body: SignOut, request: Request, app: App,
+async def depart(urn: Urn, visit_id: UUID, body: SignOut, request: Request, app: App,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """Sign out: refused unless authorised and within the authorisation's conditions."""
-    visit = app.depart(visit_id, urn, body.model_dump(mode="json"), principal.actor,
-                       request_id(request))
-    runtime_of(request).nudge_relay()
+    sign_out, cause = body.model_dump(mode="json"), request_id(request)
+    visit = await runtime_of(request).command(
+        str(visit_id), lambda: app.depart(visit_id, urn, sign_out, principal.actor, cause))
     return visit_view(visit, principal.role, app.sealer)
 
 
 @router.post("/{visit_id}/arrival")
-def arrive(urn: Urn, visit_id: UUID, body: Arrival, request: Request, app: App,
+async def arrive(urn: Urn, visit_id: UUID, body: Arrival, request: Request, app: App,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """Arrived at the property, with the dynamic risk check at the door."""
-    return _act(request, app, principal, urn, visit_id,
+    return await _act(request, app, principal, urn, visit_id,
                 lambda v, m: v.arrive(body.dynamic_risk_ok, body.note and app.sealed(v, body.note), m))
 
 
 @router.post("/{visit_id}/check-ins")
-def check_in(urn: Urn, visit_id: UUID, body: CheckIn, request: Request, app: App,
+async def check_in(urn: Urn, visit_id: UUID, body: CheckIn, request: Request, app: App,
              principal: CurrentPrincipal) -> dict[str, Any]:
     """Check in from the visit; with duress=true it raises duress and looks like a check-in."""
     if body.duress:
-        return _act(request, app, principal, urn, visit_id,
+        return await _act(request, app, principal, urn, visit_id,
                     lambda v, m: v.raise_duress(principal.user_id, "panic", m))
-    return _act(request, app, principal, urn, visit_id, lambda v, m: v.check_in(m))
+    return await _act(request, app, principal, urn, visit_id, lambda v, m: v.check_in(m))
 
 
 @router.post("/{visit_id}/no-one-home")
-def no_one_home(urn: Urn, visit_id: UUID, request: Request, app: App,
+async def no_one_home(urn: Urn, visit_id: UUID, request: Request, app: App,
                 principal: CurrentPrincipal, waited_minutes: int = 0) -> dict[str, Any]:
     """Nobody answered after the wait the policy sets."""
-    return _act(request, app, principal, urn, visit_id,
+    return await _act(request, app, principal, urn, visit_id,
                 lambda v, m: v.nobody_home(waited_minutes, m))
 
 
 @router.post("/{visit_id}/leaving")
-def leave(urn: Urn, visit_id: UUID, body: Leaving, request: Request, app: App,
+async def leave(urn: Urn, visit_id: UUID, body: Leaving, request: Request, app: App,
           principal: CurrentPrincipal) -> dict[str, Any]:
     """Left the property, with the new expected return."""
-    return _act(request, app, principal, urn, visit_id,
+    return await _act(request, app, principal, urn, visit_id,
                 lambda v, m: v.leave(body.expected_return.isoformat(), m))
 
 
 @router.post("/{visit_id}/return")
-def return_(urn: Urn, visit_id: UUID, body: Return, request: Request, app: App,
+async def return_(urn: Urn, visit_id: UUID, body: Return, request: Request, app: App,
             principal: CurrentPrincipal) -> dict[str, Any]:
     """Signed back in."""
-    return _act(request, app, principal, urn, visit_id,
+    return await _act(request, app, principal, urn, visit_id,
                 lambda v, m: v.return_(body.incident_to_report, m))
 
 
 @router.post("/{visit_id}/cancellation")
-def cancel(urn: Urn, visit_id: UUID, body: Cancellation, request: Request, app: App,
+async def cancel(urn: Urn, visit_id: UUID, body: Cancellation, request: Request, app: App,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """Cancel a visit that has not been signed out."""
-    return _act(request, app, principal, urn, visit_id, lambda v, m: v.cancel(app.sealed(v, body.reason), m))
+    return await _act(request, app, principal, urn, visit_id,
+                      lambda v, m: v.cancel(app.sealed(v, body.reason), m))
 
 
 @router.post("/{visit_id}/duress")
-def duress(urn: Urn, visit_id: UUID, body: Duress, request: Request, app: App,
+async def duress(urn: Urn, visit_id: UUID, body: Duress, request: Request, app: App,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """The buddy heard the agreed phrase (or staff pressed panic): straight to the top."""
-    return _act(request, app, principal, urn, visit_id,
+    return await _act(request, app, principal, urn, visit_id,
                 lambda v, m: v.raise_duress(principal.user_id, body.how, m))
 
