@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 
+from eventsourcing.domain import Aggregate
 from fastapi import FastAPI
 
 from services.escalation import api, callbacks
@@ -90,6 +91,12 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
     app.open_view = index.open_escalations
     wakeup = asyncio.Event()
 
+    def noted(changed: list[Aggregate]) -> None:
+        """Saved here: indexed as they are, so the index need not load them again."""
+        for aggregate in changed:
+            index.note(aggregate)
+        wakeup.set()
+
     async def deadlines(runtime: Runtime) -> None:
         assert runtime.broker is not None
         lease = Lease(runtime.broker.connection.jetstream(), settings.lease_bucket(),
@@ -104,7 +111,7 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
 
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app, max_ack_pending=settings.escalation_max_ack_pending,
-                                               on_change=wakeup.set),
+                                               on_change=noted),
                    background=[deadlines])
 
 

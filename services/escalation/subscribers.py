@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
+from eventsourcing.domain import Aggregate
 from nats.aio.msg import Msg
 
 from services.escalation.application import EscalationApplication
+from shared.batching import CommandBatches
 from shared.bus import Handler, Refuse, Subscription
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitAuthorised
@@ -35,16 +36,21 @@ def by_visit(message: Msg) -> str:
 
 
 def subscriptions(app: EscalationApplication, *, max_ack_pending: int,
-                  on_change: Callable[[], None]) -> list[Subscription]:
+                  on_change: Callable[[list[Aggregate]], None]) -> list[Subscription]:
     """In order per visit, many visits in flight at once for throughput. Replicas share these
-    consumers, so a restart does not rewind them: the Watch tolerates late and repeated messages."""
+    consumers, so a restart does not rewind them: the Watch tolerates late and repeated messages.
+    The events of different visits that arrive together are applied in one batch, with one
+    commit (shared/batching.py); what they changed goes straight to the deadline index."""
+    batches = CommandBatches(app)
 
     async def on_visit_event(event: IntegrationEvent) -> None:
-        if event.visit_id is None:
+        visit_id = event.visit_id
+        if visit_id is None:
             raise Refuse(f"{event.event_type()} {event.event_id} names no visit")
-        changed = await asyncio.to_thread(app.on_visit_event, event, reaction_meta(event, ACTOR))
+        meta = reaction_meta(event, ACTOR)
+        changed = await batches.run(str(visit_id), lambda: app.on_visit_event(event, meta))
         if changed:
-            on_change()
+            on_change(changed)
 
     visit_handlers: dict[type[IntegrationEvent], Handler] = {
         kind: on_visit_event for kind in VISIT_EVENTS}

@@ -104,8 +104,12 @@ class Trail:
             return self._append_all(entries, also)
 
     def _append_all(self, entries: list[Draft], also: Also | None) -> list[Appended]:
+        """The chain is worked out entry by entry, then written with one statement per table
+        (an executemany), not one statement built per row."""
         trust = entries[0].fields["trust_id"]
         appended: list[Appended] = []
+        rows: list[dict[str, Any]] = []
+        refs: list[dict[str, Any]] = []
         with self.engine.begin() as conn:
             count, head = self._lock_head(conn, trust)
             ids = [entry.fields["event_id"] for entry in entries]
@@ -117,27 +121,23 @@ class Trail:
                     appended.append(known[event_id])
                     continue
                 seq, digest = count + 1, entry_hash(head, entry.header)
-                self._insert(conn, entry, seq, head, digest, also)
+                rows.append({**entry.fields, "seq": seq, "sealed": entry.sealed,
+                             "prev_hash": head, "hash": digest})
+                refs += [{"trust_id": trust, "ref": name, "seq": seq,
+                          "visit_id": entry.fields["visit_id"]}
+                         for name in entry.fields["refs"].split()]
+                if also is not None:
+                    also(conn, {**entry.fields, "seq": str(seq)}, entry.data)
                 count, head = seq, digest
                 known[event_id] = Appended(seq, digest, new=True)
                 appended.append(known[event_id])
+            if rows:
+                conn.execute(insert(T), rows)
+            if refs:
+                conn.execute(insert(tables.refs), refs)
             conn.execute(update(tables.heads).where(tables.heads.c.trust_id == trust)
                          .values(length=count, head_hash=head))
         return appended
-
-    @staticmethod
-    def _insert(conn: Connection, entry: Draft, seq: int, prev: str, digest: str,
-                also: Also | None) -> None:
-        trust = entry.fields["trust_id"]
-        conn.execute(insert(T).values(**entry.fields, seq=seq, sealed=entry.sealed,
-                                      prev_hash=prev, hash=digest))
-        names = entry.fields["refs"].split()
-        if names:
-            conn.execute(insert(tables.refs), [
-                {"trust_id": trust, "ref": name, "seq": seq,
-                 "visit_id": entry.fields["visit_id"]} for name in names])
-        if also is not None:
-            also(conn, {**entry.fields, "seq": str(seq)}, entry.data)
 
     def _lock_head(self, conn: Connection, trust: str) -> tuple[int, str]:
         """The trust's head, locked until commit: appends to one chain are serialised."""
