@@ -62,7 +62,11 @@ class CommandBatches:
                 batch = self._next_batch()
                 try:
                     await asyncio.to_thread(self._run, batch)
-                except BaseException as error:  # the thread itself failed: answer every command
+                except asyncio.CancelledError:  # shutting down: nobody waits for an answer
+                    for command in batch + self.waiting:
+                        command.future.cancel()
+                    raise
+                except Exception as error:  # the thread itself failed: answer every command
                     for command in batch:
                         command.error = command.error or error
                 for command in batch:

@@ -140,7 +140,7 @@ class EscalationApplication(GroupCommitted):
                                        now=now, meta=meta)
             changed = [aggregate, *changed] if aggregate.pending_events else changed
         elif isinstance(aggregate, Escalation):
-            watch = self._get(Watch.create_id(aggregate.visit_id), Watch)
+            watch = self.read(Watch.create_id(aggregate.visit_id), Watch)
             meta = _escalation_meta(aggregate)
             steps = aggregate.climb_due(now, self.timing.minute, self.timing.late_after,
                                         self._contacts(aggregate, watch), meta)
@@ -259,7 +259,7 @@ class EscalationApplication(GroupCommitted):
                    causation_id: UUID) -> Escalation:
         escalation = self.escalation(escalation_id, school_urn)
         meta = _command_meta(escalation, actor, causation_id)
-        watch = self._get(Watch.create_id(escalation.visit_id), Watch)
+        watch = self.read(Watch.create_id(escalation.visit_id), Watch)
         now = self.clock()
         escalation.no_contact(actor.id, now, self._contacts(escalation, watch), meta)
         if escalation.pending_events:
@@ -301,7 +301,7 @@ class EscalationApplication(GroupCommitted):
                        and not e.school_urn.startswith("trust:")})
 
     def directory(self, school_urn: str) -> list[Contact]:
-        found = self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
+        found = self.read(ContactDirectory.create_id(school_urn), ContactDirectory)
         return list(found.contacts) if found else []
 
     def trust_leads(self, trust_id: str) -> list[Contact]:
@@ -342,8 +342,15 @@ class EscalationApplication(GroupCommitted):
         return steps
 
     def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any:
+        """An aggregate to change: a copy of what the cache holds."""
+        return self.read(aggregate_id, kind, copy=True)
+
+    def read(self, aggregate_id: UUID, kind: type[Any], *, copy: bool = False) -> Any:
+        """An aggregate only to look at: without `copy`, the cached one itself (copying a
+        school's directory for every deadline was most of the scheduler's work). Never change
+        what this returns."""
         try:
-            aggregate: Any = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, kind) else None

@@ -31,12 +31,12 @@ def failover(app: EscalationApplication, delivery: Delivery, now: datetime) -> l
     if app.channels.calls(escalation.school_urn):
         sibling_id = Delivery.create_id(delivery.escalation_id, delivery.step, following,
                                         delivery.recipient_id)
-        sibling: Delivery | None = app._get(sibling_id, Delivery)
+        sibling: Delivery | None = app.read(sibling_id, Delivery)
         if sibling is None:
             return _next_channel(app, escalation, delivery, following, now, meta)
         if not sibling.failed:
             return []  # still being tried the other way
-    watch = app._get(Watch.create_id(escalation.visit_id), Watch)
+    watch = app.read(Watch.create_id(escalation.visit_id), Watch)
     if escalation.unreachable_at(delivery.level, delivery.recipient_id, now,
                                  app._contacts(escalation, watch), meta):
         return [escalation, *app._deliveries(escalation, now, meta)]

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 
 from services.escalation.application import EscalationApplication
 from services.escalation.channels import EmailSender, post_teams
@@ -28,7 +28,7 @@ from shared.sealing import SHREDDED, Sealer
 log = logging.getLogger(__name__)
 # Deadlines fired (and their notifications sent) per round: small enough that the first of a
 # burst is not kept waiting for the store to take the whole burst.
-FIRE_BATCH = 64
+FIRE_BATCH = 256
 
 DECISION = """
 Store-backed deadlines with a NATS KV leader lease.
@@ -79,11 +79,9 @@ class DeadlineIndex:
         return len(notifications)
 
     def refresh(self, aggregate_id: UUID) -> None:
-        try:
-            aggregate: Any = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return
-        self.note(aggregate)
+        aggregate: Any = self.app.read(aggregate_id, Aggregate)
+        if aggregate is not None:
+            self.note(aggregate)
 
     def note(self, aggregate: Any) -> None:
         """Index an aggregate already in hand (just loaded or just saved)."""
@@ -189,7 +187,7 @@ class Scheduler:
         deliveries: list[Delivery] = []
         deadlines: list[UUID] = []
         for aggregate_id in due:
-            aggregate: Any = self.app.repository.get(aggregate_id)
+            aggregate: Any = self.app.read(aggregate_id, Aggregate)
             if isinstance(aggregate, Delivery):
                 deliveries.append(aggregate)
             else:
@@ -218,7 +216,9 @@ class Scheduler:
         try:
             # reloaded inside the in-flight guard: an attempt that finished meanwhile is seen
             # (the index may hand over a copy loaded before that attempt was recorded)
-            delivery: Delivery = await asyncio.to_thread(self.app.repository.get, stale.id)
+            delivery: Delivery | None = await asyncio.to_thread(self.app.read, stale.id, Delivery)
+            if delivery is None:
+                return
             due = delivery.next_due()
             if due is None or due.timestamp() > datetime.now(UTC).timestamp():
                 await asyncio.to_thread(self.index.note, delivery)

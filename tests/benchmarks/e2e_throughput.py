@@ -1,6 +1,7 @@
 """Benchmark: visit commands end to end (HTTP accepted -> stored -> NATS -> audit trail).
 
-Run: `python -m tests.benchmarks.e2e_throughput [--visits 200] [--check-ins 2000] [--in-flight 32]`
+Run: `python -m tests.benchmarks.e2e_throughput [--visits 200] [--check-ins 2000] [--in-flight 32]
+[--minutes 10]`
 (add `--database-url postgresql://...` or set BENCH_DATABASE_URL for the PostgreSQL run; `--stores
 sqlite,postgres` runs both). It starts the wheel's nats-server and the four services, measures raw
 JetStream acked publishes (256 in flight) on the same server first, puts `--visits` visits on site,
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -64,35 +67,49 @@ def trail_count(settings: DoorstepSettings, event_type: str) -> int:
         engine.dispose()
 
 
-async def check_ins(site: VisitsOnSite, total: int, in_flight: int
+async def check_ins(site: VisitsOnSite, total: int, in_flight: int, *, minutes: float = 0.0,
+                    on_minute: Callable[[], None] | None = None
                     ) -> tuple[list[float], Counter[int], float]:
-    """Fire `total` check-ins round-robin over the visits, `in_flight` at a time. The client is
+    """Fire `total` check-ins round-robin over the visits, `in_flight` at a time; or, given
+    `minutes`, keep firing for that long, calling `on_minute` every minute. The client is
     aiohttp: httpx spends about 3 ms of CPU a request, which on a small machine starves the very
     services being measured."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for n in range(total):
-        queue.put_nowait(site.visit_ids[n % len(site.visit_ids)])
+    visits = itertools.cycle(site.visit_ids)
+    began = time.perf_counter()
+    until = began + minutes * 60
+    fired = 0
+
+    def more() -> bool:
+        nonlocal fired
+        fired += 1
+        return time.perf_counter() < until if minutes else fired <= total
 
     async def worker(client: aiohttp.ClientSession) -> None:
-        while not queue.empty():
-            visit_id = queue.get_nowait()
-            began = time.perf_counter()
+        while more():
+            visit_id = next(visits)
+            sent = time.perf_counter()
             try:
                 async with client.post(f"{site.base(visit_id)}/check-ins", json={}) as response:
                     await response.read()
                     statuses[response.status] += 1
             except aiohttp.ClientError:
                 statuses[0] += 1  # the connection broke: counted, never retried
-            latencies.append(time.perf_counter() - began)
+            latencies.append(time.perf_counter() - sent)
 
-    began = time.perf_counter()
+    async def every_minute() -> None:
+        while on_minute is not None:
+            await asyncio.sleep(60)
+            on_minute()
+
+    ticker = asyncio.create_task(every_minute())
     async with aiohttp.ClientSession(
             site.urls["visits"], headers=site.staff_headers(),
             connector=aiohttp.TCPConnector(limit=in_flight),
             timeout=aiohttp.ClientTimeout(total=30)) as client:
         await asyncio.gather(*(worker(client) for _ in range(in_flight)))
+    ticker.cancel()
     return latencies, statuses, began
 
 
@@ -116,7 +133,10 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         await site.put_on_site(args.visits)
         before = await asyncio.to_thread(trail_count, settings, "CheckedIn")
         rss_before = rss_of(cluster)
-        latencies, statuses, began = await check_ins(site, args.check_ins, args.in_flight)
+        samples = [rss_before]
+        latencies, statuses, began = await check_ins(
+            site, args.check_ins, args.in_flight, minutes=args.minutes,
+            on_minute=lambda: samples.append(rss_of(cluster)))
         accepted_at = time.perf_counter()
         accepted = statuses.get(200, 0)
         while await asyncio.to_thread(trail_count, settings, "CheckedIn") < before + accepted:
@@ -136,6 +156,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "rss_mb": {name: (rss_before[name], rss_after[name]) for name in rss_before},
+        "rss_minutes": [*samples, rss_after],
     }
 
 
@@ -163,6 +184,11 @@ def report(result: dict[str, Any]) -> None:
     memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"
                        for name, (before, after) in result["rss_mb"].items())
     print(f"RSS MB before -> after        {memory}", flush=True)
+    if len(result["rss_minutes"]) > 2:  # a long run: each service's RSS, minute by minute
+        for name in result["rss_mb"]:
+            series = [sample[name] for sample in result["rss_minutes"]]
+            print(f"RSS MB by minute  {name:<13} " + " ".join(f"{mb:.0f}" for mb in series)
+                  + f"   (minute 1 -> end: {series[-1] - series[1]:+.0f} MB)")
 
 
 def main() -> None:
@@ -170,6 +196,9 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=200)
     parser.add_argument("--check-ins", type=int, default=2000)
     parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument("--minutes", type=float, default=0.0,
+                        help="fire for this long instead of --check-ins, printing each "
+                             "service's RSS minute by minute (memory stays flat?)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--logs", type=Path, default=None, help="keep the services' logs here")
     parser.add_argument("--stores", default=None,
