@@ -7,6 +7,9 @@ in arrival order. Each save still returns only once its own events are stored, s
 still means "stored". If the shared transaction is refused (another replica wrote the same
 aggregate version first), each save is recorded again on its own, so only the loser sees the
 conflict and retries; the others are unaffected.
+
+Commands batched by `shared/batching.py` go one step further: within `saves_held_back`, a
+thread's saves are only collected, and the batch stores them all at once.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from services.escalation.domain.ladder import (
     level_reason,
 )
 from services.escalation.notifications import failover
-from services.escalation.visitfacts import apply_visit_event
+from services.escalation.visitfacts import apply_visit_event, check_in_number
 from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent
 from shared.errors import NotFound
@@ -84,7 +84,7 @@ class EscalationApplication(GroupCommitted):
 
         def changes() -> list[Aggregate]:
             watch = self._get(Watch.create_id(visit_id), Watch) or Watch(visit_id, meta)
-            if watch.seen(str(event.event_id)):
+            if watch.seen(str(event.event_id), check_in_number(event)):
                 return []
             raised = apply_visit_event(watch, event, meta)
             changed: list[Aggregate] = [watch]

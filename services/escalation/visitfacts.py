@@ -52,3 +52,8 @@ def apply_visit_event(watch: Watch, event: IntegrationEvent, meta: Meta) -> UUID
         watch.duress(cause, at, event.how, escalation_id, meta)
         return escalation_id
     return None
+
+
+def check_in_number(event: IntegrationEvent) -> int | None:
+    """A check-in's number within its visit (how a repeat is known), or None for other events."""
+    return event.sequence if isinstance(event, CheckedIn) else None

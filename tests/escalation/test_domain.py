@@ -101,6 +101,20 @@ def test_a_late_duplicate_check_in_changes_nothing_and_a_fire_long_after_is_mark
     assert missed[0].late
 
 
+def test_a_visits_check_ins_are_known_by_number_so_the_watch_does_not_grow(app, clock):
+    visit = Visit()
+    tell(app, visit.departed(arrive_in=timedelta(minutes=1), back_in=timedelta(hours=2)),
+         visit.arrived(clock.now))
+    check_ins = [visit.checked_in(n, clock.now + timedelta(minutes=n)) for n in range(1, 201)]
+    tell(app, *check_ins)
+    watch: Watch = app.repository.get(Watch.create_id(visit.visit_id))
+    assert watch.last_sequence == 200
+    assert len(watch.causes) == 2  # departed and arrived; 200 check-ins kept no ids
+    stored = app.recorder.max_notification_id()
+    assert app.on_visit_event(check_ins[41], reaction_meta(check_ins[41], SYSTEM)) == []
+    assert app.recorder.max_notification_id() == stored  # a repeat stores nothing
+
+
 def test_the_first_to_acknowledge_owns_it_and_resolution_needs_an_owner(app, clock):
     visit = Visit()
     tell(app, visit.departed(arrive_in=timedelta(minutes=1), back_in=timedelta(hours=2)),

@@ -79,7 +79,11 @@ class Watch(Aggregate):
 
     # --- facts from the visit's events (each applied once, by its event id) ---
 
-    def seen(self, cause: str) -> bool:
+    def seen(self, cause: str, check_in: int | None = None) -> bool:
+        """Applied already? A check-in is known by its number (they only go up), so a visit's
+        check-ins do not pile up in memory; other facts by the event's id."""
+        if check_in is not None:
+            return check_in <= self.last_sequence
         return cause in self.causes
 
     @event("Authorised")
@@ -111,7 +115,7 @@ class Watch(Aggregate):
 
     @event("CheckedIn")
     def checked_in(self, cause: str, at: datetime, sequence: int, meta: Meta) -> None:
-        self._note(cause)
+        self.last_cause = cause  # not kept in `causes`: seen by its number
         if self._advance("at_property"):
             self.arrived_at = self.arrived_at or at
         self.last_contact_at = max(self.last_contact_at or at, at)
