@@ -4,50 +4,27 @@ domain refusal fails only its own command; a command that lost to another replic
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-from uuid import UUID, uuid4
-
-import pytest
-from eventsourcing.domain import Aggregate, event
+from uuid import UUID
 
 from shared.batching import CommandBatches
 from shared.commands import serialised
 from shared.groupcommit import GroupCommitted
-from shared.settings import DoorstepSettings
-from shared.store import store_env
-
-
-class Tally(Aggregate):
-    @event("Created")
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Counted")
-    def count_one(self) -> None:
-        if self.count >= 3:
-            raise ValueError("three is the most")
-        self.count += 1
+from tests.store.tally import Tally
 
 
 class Tallies(GroupCommitted):
     @serialised(by="tally_id")
     def count(self, tally_id: UUID) -> int:
         tally: Tally = self.repository.get(tally_id)
+        if tally.count >= 3:
+            raise ValueError("three is the most")
         tally.count_one()
         self.save(tally)
         return tally.count
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    values: dict[str, object] = {"data_dir": tmp_path, "schema_suffix": f"_{uuid4().hex[:10]}"}
-    if request.param == "postgres":
-        values["database_url"] = request.getfixturevalue("database_url")
-    return store_env(DoorstepSettings(**values), "batches")  # type: ignore[arg-type]
-
-
-async def test_commands_queued_together_share_a_batch_and_each_is_stored(env) -> None:
-    app = Tallies(env)
+async def test_commands_queued_together_share_a_batch_and_each_is_stored(store) -> None:
+    app = Tallies(store)
     tallies = [Tally() for _ in range(40)]
     app.save(*tallies)
     batches = CommandBatches(app)
@@ -55,7 +32,7 @@ async def test_commands_queued_together_share_a_batch_and_each_is_stored(env) ->
 
     async def count(tally: Tally) -> tuple[UUID, int]:
         counted = await batches.run(str(tally.id), lambda: app.count(tally.id))
-        fresh = Tallies(env)  # no cache: what the store holds the moment the answer came
+        fresh = Tallies(store)  # no cache: what the store holds the moment the answer came
         stored = fresh.repository.get(tally.id).count
         fresh.close()
         return tally.id, stored - counted
@@ -69,8 +46,8 @@ async def test_commands_queued_together_share_a_batch_and_each_is_stored(env) ->
     app.close()
 
 
-async def test_a_refused_command_fails_alone(env) -> None:
-    app = Tallies(env)
+async def test_a_refused_command_fails_alone(store) -> None:
+    app = Tallies(store)
     full, fresh = Tally(), Tally()
     for _ in range(3):
         full.count_one()
@@ -86,8 +63,8 @@ async def test_a_refused_command_fails_alone(env) -> None:
     app.close()
 
 
-async def test_a_command_that_lost_to_another_replica_runs_again(env) -> None:
-    ours, theirs = Tallies(env), Tallies(env)
+async def test_a_command_that_lost_to_another_replica_runs_again(store) -> None:
+    ours, theirs = Tallies(store), Tallies(store)
     contested, other = Tally(), Tally()
     ours.save(contested, other)
     batches = CommandBatches(ours)

@@ -4,36 +4,13 @@ save that loses to another replica fails alone while the rest of its group is st
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from uuid import uuid4
 
-import pytest
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
 from shared.groupcommit import GroupCommitted
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from tests.store.tally import Tally
 
 THREADS, SAVES_EACH = 16, 25
-
-
-class Tally(Aggregate):
-    @event("Created")
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Counted")
-    def count_one(self) -> None:
-        self.count += 1
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    values: dict[str, object] = {"data_dir": tmp_path, "schema_suffix": f"_{uuid4().hex[:10]}"}
-    if request.param == "postgres":
-        values["database_url"] = request.getfixturevalue("database_url")
-    return store_env(DoorstepSettings(**values), "groupcommit")  # type: ignore[arg-type]
 
 
 def test_concurrent_saves_are_all_stored_in_fewer_commits(store: dict[str, str]) -> None:

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from uuid import uuid4
-
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
 from shared.commands import run_serialised
 from shared.errors import Conflict
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from tests.store.tally import Tally
 
 
-class Tally(Aggregate):
-    @event("Created")
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Counted")
-    def count_one(self) -> None:
-        self.count += 1
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def two_replicas(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Application, Application]:
-    values: dict[str, object] = {"data_dir": tmp_path, "schema_suffix": f"_{uuid4().hex[:10]}"}
-    if request.param == "postgres":
-        values["database_url"] = request.getfixturevalue("database_url")
-    env = store_env(DoorstepSettings(**values), "replicas")  # type: ignore[arg-type]
-    return Application(env), Application(env)
+@pytest.fixture
+def two_replicas(store: dict[str, str]) -> tuple[Application, Application]:
+    return Application(store), Application(store)
 
 
 def test_a_write_lost_to_another_replica_is_retried_from_a_fresh_load(two_replicas) -> None:

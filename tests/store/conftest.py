@@ -1,0 +1,20 @@
+"""Each store test runs on SQLite and on PostgreSQL (a schema of its own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from shared.settings import DoorstepSettings
+from shared.store import store_env
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The eventsourcing environment of a store of its own."""
+    values: dict[str, object] = {"data_dir": tmp_path, "schema_suffix": f"_{uuid4().hex[:10]}"}
+    if request.param == "postgres":
+        values["database_url"] = request.getfixturevalue("database_url")
+    return store_env(DoorstepSettings(**values), "tallies")  # type: ignore[arg-type]
