@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -30,5 +33,30 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
                         format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
     # SIGTERM drains like Ctrl-C: uvicorn runs the lifespan shutdown (broker drained, store closed)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    uvicorn.run(make_api(), host=args.host, port=args.port, log_level="warning",
-                timeout_graceful_shutdown=10)
+    config = uvicorn.Config(make_api(), host=args.host, port=args.port, log_level="warning",
+                            timeout_graceful_shutdown=10)
+    BoundedShutdown(config).run()
+
+
+STOP_WITHIN_SECONDS = 15.0
+
+
+class BoundedShutdown(uvicorn.Server):
+    """A service told to stop is gone within STOP_WITHIN_SECONDS. Draining normally takes well
+    under a second, but a worker thread stuck in a store call would keep the process alive
+    (asyncio waits for its threads), and `doorstep up` promises that its children die with it.
+    Stopping hard after the grace period is safe: nothing is acknowledged before it is stored,
+    so it is no worse than the crashes the crash tests make."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            timer = threading.Timer(STOP_WITHIN_SECONDS, _stop_now)
+            timer.daemon = True
+            timer.start()
+        super().handle_exit(sig, frame)
+
+
+def _stop_now() -> None:
+    logging.getLogger(__name__).error("still running %.0f s after being told to stop: exiting",
+                                      STOP_WITHIN_SECONDS)
+    os._exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -110,6 +111,8 @@ def _bind(task: BackgroundTask, runtime: Runtime) -> Callable[[], Awaitable[None
 
 
 async def stop(runtime: Runtime) -> None:
+    if runtime.settings.fault == "hang-on-stop":  # a worker thread that never returns
+        threading.Thread(target=threading.Event().wait, name="stuck").start()
     for task in runtime.tasks:
         task.cancel()
     for task in runtime.tasks:
