@@ -86,6 +86,12 @@ class Visit:
     def duress(self, how: str = "panic") -> visits.DuressRaised:
         return visits.DuressRaised(**self.base(), raised_by="staff-0001", how=how)
 
+    def duress_on_site(self, how: str = "phrase") -> list[IntegrationEvent]:
+        """Authorised, on the way (an hour to arrive, two back), arrived, then duress."""
+        return [self.authorised(),
+                self.departed(arrive_in=timedelta(hours=1), back_in=timedelta(hours=2)),
+                self.arrived(), self.duress(how)]
+
 
 class Bus:
     """The test's own connection: publishes like another service, reads what escalation said."""

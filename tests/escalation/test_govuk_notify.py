@@ -95,9 +95,6 @@ async def test_a_school_can_choose_its_own_provider(make_settings, make_cluster)
         cluster.start()
         visit = Visit(sealer=sealer_for(settings))
         async with bus(settings) as nats_bus:
-            await nats_bus.publish(
-                visit.authorised(),
-                visit.departed(arrive_in=timedelta(hours=1), back_in=timedelta(hours=2)),
-                visit.arrived(), visit.duress("phrase"))
+            await nats_bus.publish(*visit.duress_on_site("phrase"))
             await until(lambda: notify.of("sms", BUDDY_PHONE), "the school's own provider")
         assert twilio.sent == []  # neither a text nor a call through the default provider

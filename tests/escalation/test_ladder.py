@@ -129,10 +129,7 @@ async def test_duress_goes_straight_to_the_top(make_settings, make_cluster, tmp_
                   headers=headers(settings, "dsl-0001", "dsl")).raise_for_status()
         visit = Visit(sealer=sealer_for(settings))
         async with bus(settings) as nats_bus:
-            await nats_bus.publish(
-                visit.authorised(),
-                visit.departed(arrive_in=timedelta(hours=1), back_in=timedelta(hours=2)),
-                visit.arrived(), visit.duress("phrase"))
+            await nats_bus.publish(*visit.duress_on_site("phrase"))
             events = await nats_bus.wait_for(lambda es: of(es, EscalationRaised),
                                              visit_id=visit.visit_id)
         raised = of(events, EscalationRaised)

@@ -118,10 +118,7 @@ async def test_a_keypress_on_a_duress_call_acknowledges_as_the_person_called(
         settings, _ = start(make_settings, make_cluster, twilio)
         visit = Visit(sealer=sealer_for(settings))
         async with bus(settings) as nats_bus:
-            await nats_bus.publish(
-                visit.authorised(),
-                visit.departed(arrive_in=timedelta(hours=1), back_in=timedelta(hours=2)),
-                visit.arrived(), visit.duress("phrase"))
+            await nats_bus.publish(*visit.duress_on_site("phrase"))
             call = (await until(lambda: twilio.of("voice", "07700 900102"),
                                 "a call to the headteacher"))[0]
             assert twilio.status(call, CallStatus="completed", AnsweredBy="human"
