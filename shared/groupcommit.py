@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import Recording
 
 RecordOne = Callable[[ProcessingEvent[Any]], list[Recording[Any]]]
@@ -120,13 +120,23 @@ class _Pending:
 
 
 class GroupCommitted(Application[UUID]):
-    """An application whose untracked saves are group-committed (see the module's docstring).
-    Saves with a tracking record (a consumer's position) are recorded as they come: each
-    tracking record is its own exactly-once guard."""
+    """The base of every service's application. Its untracked saves are group-committed (see
+    the module's docstring); saves with a tracking record (a consumer's position) are recorded
+    as they come: each tracking record is its own exactly-once guard."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.group_commit = GroupCommit(super()._record)
+
+    def find(self, aggregate_id: UUID, kind: type[Any], *, copy: bool = True) -> Any:
+        """The aggregate, if there is one of this kind; else None. With `copy` (to change it) a
+        copy of what the cache holds; without (only to look at it) the cached one itself,
+        which must never be changed."""
+        try:
+            found: Any = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
 
     def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
         if processing_event.tracking is not None or processing_event.saved_kwargs:

@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from services.authorisation import assessments as scoring
 from services.authorisation.assess import assess, review_date
 from services.authorisation.domain import Meta, RiskAssessment, VisitCase
@@ -132,16 +130,13 @@ class AuthorisationApp(GroupCommitted):
         return household.requirement(str(case.visit_id), case.planned_date)
 
     def assessment(self, assessment_id: UUID, school_urn: str) -> RiskAssessment:
-        try:
-            found: RiskAssessment = self.repository.get(assessment_id)
-        except AggregateNotFoundError:
-            found = None  # type: ignore[assignment]
-        if not isinstance(found, RiskAssessment) or found.school_urn != school_urn:
+        found: RiskAssessment | None = self.find(assessment_id, RiskAssessment)
+        if found is None or found.school_urn != school_urn:
             raise NotFound(f"school {school_urn} has no risk assessment {assessment_id}")
         return found
 
     def pack_for(self, school_urn: str) -> PolicyPack:
-        policy = self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
+        policy = self.find(SchoolPolicy.create_id(school_urn), SchoolPolicy)
         if policy is None or policy.pack is None:
             return self.catalogue.packs[self.default_pack]
         try:
@@ -151,14 +146,14 @@ class AuthorisationApp(GroupCommitted):
                            "again", details=[str(p) for p in error.problems]) from None
 
     def assignment(self, school_urn: str) -> dict[str, Any]:
-        policy = self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
+        policy = self.find(SchoolPolicy.create_id(school_urn), SchoolPolicy)
         if policy is None or policy.pack is None:
             return {"pack": self.default_pack, "overrides": {}, "assigned": False}
         return {"pack": policy.pack, "overrides": policy.overrides, "assigned": True}
 
     def record_ladder(self, event: EscalationLadderChanged) -> bool:
         """What escalation says of a school's ladder, kept for the decisions that need it."""
-        known = self._get(SchoolLadder, SchoolLadder.create_id(event.school_urn))
+        known = self.find(SchoolLadder.create_id(event.school_urn), SchoolLadder)
         changed = heard_ladder(known, event.school_urn, list(event.missing), str(event.event_id),
                                reaction_meta(event, SERVICE_ACTOR))
         if changed is not None:
@@ -166,11 +161,11 @@ class AuthorisationApp(GroupCommitted):
         return changed is not None
 
     def ladder_refusal(self, school_urn: str) -> str | None:
-        ladder = self._get(SchoolLadder, SchoolLadder.create_id(school_urn))
+        ladder = self.find(SchoolLadder.create_id(school_urn), SchoolLadder)
         return ladder_refusal(ladder, school_urn, self.ladder_required)
 
     def register(self, school_urn: str) -> StaffRegister | None:
-        found: StaffRegister | None = self._get(StaffRegister, StaffRegister.create_id(school_urn))
+        found: StaffRegister | None = self.find(StaffRegister.create_id(school_urn), StaffRegister)
         return found
 
     # -- commands --------------------------------------------------------------------------------
@@ -313,22 +308,15 @@ class AuthorisationApp(GroupCommitted):
             raise Invalid(f"policy for school {school_urn} not applied: {len(error.problems)} "
                           "problem(s)", details=[str(p) for p in error.problems]) from None
         meta = _school_meta(trust_id, school_urn, actor)
-        policy = (self._get(SchoolPolicy, SchoolPolicy.create_id(school_urn))
+        policy = (self.find(SchoolPolicy.create_id(school_urn), SchoolPolicy)
                   or SchoolPolicy(school_urn=school_urn, meta=meta))
         policy.assign(pack=body.pack, overrides=body.overrides, meta=meta)
         self._save(policy)
         return pack
 
     # -- plumbing --------------------------------------------------------------------------------
-    def _get(self, kind: type[Any], aggregate_id: UUID) -> Any:
-        try:
-            found: Any = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, kind) else None
-
     def _case(self, visit_id: UUID) -> VisitCase:
-        case = self._get(VisitCase, VisitCase.create_id(visit_id))
+        case = self.find(VisitCase.create_id(visit_id), VisitCase)
         if case is None:
             raise NotFound(f"visit {visit_id} is not known to authorisation: if it was just "
                            "requested, its request may not have arrived yet; retry shortly")
@@ -344,10 +332,10 @@ class AuthorisationApp(GroupCommitted):
         return case
 
     def _known_case(self, visit_id: UUID | None) -> VisitCase | None:
-        return self._get(VisitCase, VisitCase.create_id(visit_id)) if visit_id else None
+        return self.find(VisitCase.create_id(visit_id), VisitCase) if visit_id else None
 
     def _household(self, school_urn: str, household_id: str, meta: Meta) -> Household:
-        found = self._get(Household, Household.create_id(school_urn, household_id))
+        found = self.find(Household.create_id(school_urn, household_id), Household)
         if isinstance(found, Household):
             return found
         return Household(school_urn=school_urn, household_id=household_id, meta=meta)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -83,7 +82,7 @@ class EscalationApplication(GroupCommitted):
         meta = {**meta, "visit_id": str(visit_id)}
 
         def changes() -> list[Aggregate]:
-            watch = self._get(Watch.create_id(visit_id), Watch) or Watch(visit_id, meta)
+            watch = self.find(Watch.create_id(visit_id), Watch) or Watch(visit_id, meta)
             if watch.seen(str(event.event_id), check_in_number(event)):
                 return []
             raised = apply_visit_event(watch, event, meta)
@@ -130,7 +129,7 @@ class EscalationApplication(GroupCommitted):
 
     def due_changes(self, aggregate_id: UUID) -> list[Aggregate]:
         """What has fallen due on one aggregate, recorded but not yet saved."""
-        aggregate = self._get(aggregate_id, Aggregate)
+        aggregate = self.find(aggregate_id, Aggregate)
         now = self.clock()
         changed: list[Aggregate] = []
         if isinstance(aggregate, Watch):
@@ -140,7 +139,7 @@ class EscalationApplication(GroupCommitted):
                                        now=now, meta=meta)
             changed = [aggregate, *changed] if aggregate.pending_events else changed
         elif isinstance(aggregate, Escalation):
-            watch = self.read(Watch.create_id(aggregate.visit_id), Watch)
+            watch = self.find(Watch.create_id(aggregate.visit_id), Watch, copy=False)
             meta = _escalation_meta(aggregate)
             steps = aggregate.climb_due(now, self.timing.minute, self.timing.late_after,
                                         self._contacts(aggregate, watch), meta)
@@ -151,7 +150,7 @@ class EscalationApplication(GroupCommitted):
     @serialised(by="delivery_id")
     def record_attempt(self, delivery_id: UUID, attempt: int, delivered: bool,
                        detail: str) -> None:
-        delivery = self._get(delivery_id, Delivery)
+        delivery = self.find(delivery_id, Delivery)
         if delivery is None or delivery.attempts >= attempt:
             return  # another replica recorded this attempt first
         now = self.clock()
@@ -246,7 +245,7 @@ class EscalationApplication(GroupCommitted):
         escalation = self.escalation(escalation_id, school_urn)
         meta = _command_meta(escalation, actor, causation_id)
         escalation.resolve(actor.id, str(actor.role), outcome, note, self.clock(), meta)
-        watch = self._get(Watch.create_id(escalation.visit_id), Watch)
+        watch = self.find(Watch.create_id(escalation.visit_id), Watch)
         changed: list[Aggregate] = [escalation]
         if watch is not None:
             watch.escalation_closed(escalation.id, meta)
@@ -259,7 +258,7 @@ class EscalationApplication(GroupCommitted):
                    causation_id: UUID) -> Escalation:
         escalation = self.escalation(escalation_id, school_urn)
         meta = _command_meta(escalation, actor, causation_id)
-        watch = self.read(Watch.create_id(escalation.visit_id), Watch)
+        watch = self.find(Watch.create_id(escalation.visit_id), Watch, copy=False)
         now = self.clock()
         escalation.no_contact(actor.id, now, self._contacts(escalation, watch), meta)
         if escalation.pending_events:
@@ -268,12 +267,12 @@ class EscalationApplication(GroupCommitted):
 
     @serialised(by="school_urn")
     def set_directory(self, school_urn: str, contacts: list[Contact], meta: Meta) -> None:
-        directory = (self._get(ContactDirectory.create_id(school_urn), ContactDirectory)
+        directory = (self.find(ContactDirectory.create_id(school_urn), ContactDirectory)
                      or ContactDirectory(school_urn, meta))
         directory.replace(contacts, meta)
         trust = meta["trust_id"]
         if school_urn == trust_directory(trust):  # the trust's leads: every school's ladder
-            schools = [self._get(ContactDirectory.create_id(urn), ContactDirectory)
+            schools = [self.find(ContactDirectory.create_id(urn), ContactDirectory)
                        for urn in self.schools_with_contacts(trust)]
             changed = [directory, *self._recheck(trust, [s for s in schools if s], meta)]
         else:
@@ -301,7 +300,7 @@ class EscalationApplication(GroupCommitted):
                        and not e.school_urn.startswith("trust:")})
 
     def directory(self, school_urn: str) -> list[Contact]:
-        found = self.read(ContactDirectory.create_id(school_urn), ContactDirectory)
+        found = self.find(ContactDirectory.create_id(school_urn), ContactDirectory, copy=False)
         return list(found.contacts) if found else []
 
     def trust_leads(self, trust_id: str) -> list[Contact]:
@@ -330,7 +329,7 @@ class EscalationApplication(GroupCommitted):
         return report
 
     def escalation(self, escalation_id: UUID, school_urn: str) -> Escalation:
-        found: Escalation | None = self._get(escalation_id, Escalation)
+        found: Escalation | None = self.find(escalation_id, Escalation)
         if found is None or found.school_urn != school_urn:
             raise NotFound(f"no escalation {escalation_id} at school {school_urn}")
         return found
@@ -340,20 +339,6 @@ class EscalationApplication(GroupCommitted):
         self.escalation(escalation_id, school_urn)
         steps = [_describe(e) for e in self.events.get(escalation_id)]
         return steps
-
-    def _get(self, aggregate_id: UUID, kind: type[Any]) -> Any:
-        """An aggregate to change: a copy of what the cache holds."""
-        return self.read(aggregate_id, kind, copy=True)
-
-    def read(self, aggregate_id: UUID, kind: type[Any], *, copy: bool = False) -> Any:
-        """An aggregate only to look at: without `copy`, the cached one itself (copying a
-        school's directory for every deadline was most of the scheduler's work). Never change
-        what this returns."""
-        try:
-            aggregate: Any = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, kind) else None
 
 
 def trust_directory(trust_id: str) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def failover(app: EscalationApplication, delivery: Delivery, now: datetime) -> list[Aggregate]:
     """After a final failure: the person's next channel, or, when every way to reach them has
     failed, mark them unreachable (which climbs when nobody at the level can be reached)."""
-    escalation: Escalation | None = app._get(delivery.escalation_id, Escalation)
+    escalation: Escalation | None = app.find(delivery.escalation_id, Escalation)
     if escalation is None or not escalation.climbing or delivery.channel not in NEXT_CHANNEL:
         return []
     from services.escalation.application import _escalation_meta
@@ -31,12 +31,12 @@ def failover(app: EscalationApplication, delivery: Delivery, now: datetime) -> l
     if app.channels.calls(escalation.school_urn):
         sibling_id = Delivery.create_id(delivery.escalation_id, delivery.step, following,
                                         delivery.recipient_id)
-        sibling: Delivery | None = app.read(sibling_id, Delivery)
+        sibling: Delivery | None = app.find(sibling_id, Delivery, copy=False)
         if sibling is None:
             return _next_channel(app, escalation, delivery, following, now, meta)
         if not sibling.failed:
             return []  # still being tried the other way
-    watch = app.read(Watch.create_id(escalation.visit_id), Watch)
+    watch = app.find(Watch.create_id(escalation.visit_id), Watch, copy=False)
     if escalation.unreachable_at(delivery.level, delivery.recipient_id, now,
                                  app._contacts(escalation, watch), meta):
         return [escalation, *app._deliveries(escalation, now, meta)]
@@ -73,7 +73,7 @@ class Notifications:
         self.app = app
 
     def delivery(self, delivery_id: UUID) -> Delivery:
-        found: Delivery | None = self.app._get(delivery_id, Delivery)
+        found: Delivery | None = self.app.find(delivery_id, Delivery)
         if found is None:
             raise NotFound(f"no notification {delivery_id}")
         return found
@@ -93,7 +93,7 @@ class Notifications:
                                  role_of(delivery), None)
 
     def link(self, code: str) -> AckLink:
-        found: AckLink | None = self.app._get(AckLink.create_id(code), AckLink)
+        found: AckLink | None = self.app.find(AckLink.create_id(code), AckLink)
         if found is None:
             raise NotFound("no such acknowledge link: open Doorstep instead")
         return found
@@ -110,7 +110,7 @@ class Notifications:
         taken: list[Escalation] = []
 
         def changes() -> list[Aggregate]:
-            escalation: Escalation | None = self.app._get(escalation_id, Escalation)
+            escalation: Escalation | None = self.app.find(escalation_id, Escalation)
             if escalation is None:
                 raise NotFound(f"no escalation {escalation_id}")
             now = self.app.clock()

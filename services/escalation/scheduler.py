@@ -79,7 +79,7 @@ class DeadlineIndex:
         return len(notifications)
 
     def refresh(self, aggregate_id: UUID) -> None:
-        aggregate: Any = self.app.read(aggregate_id, Aggregate)
+        aggregate: Any = self.app.find(aggregate_id, Aggregate, copy=False)
         if aggregate is not None:
             self.note(aggregate)
 
@@ -187,7 +187,7 @@ class Scheduler:
         deliveries: list[Delivery] = []
         deadlines: list[UUID] = []
         for aggregate_id in due:
-            aggregate: Any = self.app.read(aggregate_id, Aggregate)
+            aggregate: Any = self.app.find(aggregate_id, Aggregate, copy=False)
             if isinstance(aggregate, Delivery):
                 deliveries.append(aggregate)
             else:
@@ -216,7 +216,8 @@ class Scheduler:
         try:
             # reloaded inside the in-flight guard: an attempt that finished meanwhile is seen
             # (the index may hand over a copy loaded before that attempt was recorded)
-            delivery: Delivery | None = await asyncio.to_thread(self.app.read, stale.id, Delivery)
+            delivery: Delivery | None = await asyncio.to_thread(
+                self.app.find, stale.id, Delivery, copy=False)
             if delivery is None:
                 return
             due = delivery.next_due()

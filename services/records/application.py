@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -195,10 +193,8 @@ class RecordsApplication(GroupCommitted):
         return aggregate
 
     def _get(self, kind: type[A], record: UUID, school_urn: str | None) -> A:
-        found: Any = None
-        with contextlib.suppress(AggregateNotFoundError):
-            found = self.repository.get(record)
-        if not isinstance(found, kind) or (school_urn and found.school_urn != school_urn):  # type: ignore[attr-defined]
+        found: A | None = self.find(record, kind)
+        if found is None or (school_urn and found.school_urn != school_urn):  # type: ignore[attr-defined]
             raise NotFound(f"no {kind.__name__.lower()} {record}"
                            + (f" at school {school_urn}" if school_urn else ""))
         return found

@@ -8,8 +8,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError
-
 from services.visits.domain import Visit
 from services.visits.domain.rules import SignOutFacts
 from services.visits.personal import household, sealed_request, sealed_sign_out
@@ -44,11 +42,8 @@ class VisitsApplication(GroupCommitted):
         return visit.id
 
     def visit(self, visit_id: UUID, school_urn: str) -> Visit:
-        try:
-            visit: Visit = self.repository.get(visit_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no visit {visit_id} at school {school_urn}") from None
-        if not isinstance(visit, Visit) or visit.school_urn != school_urn:
+        visit: Visit | None = self.find(visit_id, Visit)
+        if visit is None or visit.school_urn != school_urn:
             raise NotFound(f"no visit {visit_id} at school {school_urn}")
         return visit
 
@@ -70,11 +65,8 @@ class VisitsApplication(GroupCommitted):
             self.save(changed)
 
     def _ladder(self, school_urn: str) -> SchoolLadder | None:
-        try:
-            found: Any = self.repository.get(SchoolLadder.create_id(school_urn))
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, SchoolLadder) else None
+        ladder: SchoolLadder | None = self.find(SchoolLadder.create_id(school_urn), SchoolLadder)
+        return ladder
 
     def sign_out_refusal(self, school_urn: str) -> str | None:
         """Why no visit of this school may sign out now, if it may not (LadderReachesSomeone)."""

@@ -137,7 +137,7 @@ class VisitAndLadder(RuleBasedStateMachine):
                 type(e).__name__ == "DuressRaised" for e in missed)
 
     def watch(self) -> Watch | None:
-        found: Watch | None = self.app._get(Watch.create_id(self.visit.visit_id), Watch)
+        found: Watch | None = self.app.find(Watch.create_id(self.visit.visit_id), Watch)
         return found
 
     def escalations(self) -> list[Escalation]:
