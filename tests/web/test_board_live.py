@@ -14,6 +14,7 @@ from services.web.settings import WebSettings
 from shared.auth import mint_token
 from shared.launcher import EVERYTHING
 from shared.settings import DoorstepSettings
+from shared.testing.http import client_for
 from tests.visits.on_site import VisitsOnSite
 from tests.web.browser import Accessibility, chromium, sign_in
 from tests.web.test_pages import URN, pytestmark  # noqa: F401 - the same marks
@@ -65,6 +66,11 @@ async def test_people_of_another_school_or_trust_see_nothing_of_the_first(
                  "a buddy of a sibling school": ("buddy-9", "buddy", settings.default_trust,
                                                  ["654321"]),
                  "trust IT of another trust": ("it-9", "trust_it", "other-trust", [])}
+    visit_id = on_site.visit_ids[0]
+    dsl = client_for(settings, urls["authorisation"], user="dsl-0001", role="dsl", schools=[URN])
+    case = f"/v1/schools/{URN}/visits/{visit_id}/authorisation"
+    assessment_id = (await dsl.get(case)).json()["assessment_ids"][0]
+    sign_off = f"/schools/{URN}/risk-assessments/{assessment_id}/sign-off"
     async with chromium() as browser:
         insider = await sign_in(browser, web, "office-0001")
         await insider.goto(f"/schools/{URN}/board")
@@ -86,6 +92,10 @@ async def test_people_of_another_school_or_trust_see_nothing_of_the_first(
                 body = await page.content()
                 assert on_site.visit_ids[0] not in body.replace(path, ""), (who, path)
                 assert "staff-0001" not in body, (who, path)
+            # a form of the DSL's page, with the session's own CSRF token: refused all the same
+            signed = await page.request.post(sign_off, form={"csrf": "x", "visit_id": visit_id},
+                                             max_redirects=0)
+            assert signed.status in (403, 404), (who, signed.status)
             if trust != settings.default_trust:
                 trust_page = await page.goto("/trust")
                 assert trust_page is not None
@@ -100,6 +110,12 @@ async def test_people_of_another_school_or_trust_see_nothing_of_the_first(
             assert on_site.visit_ids[0] not in await anonymous.content()
         live = await anonymous.request.get(f"/schools/{URN}/board/live", max_redirects=0)
         assert live.status in (303, 401)
+        signed = await anonymous.request.post(sign_off, form={"csrf": "x", "visit_id": visit_id},
+                                              max_redirects=0)
+        assert signed.status in (303, 401, 403)
+    assessment = await dsl.get(f"/v1/schools/{URN}/risk-assessments/{assessment_id}")
+    assert assessment.json()["signed_off"] == []  # nobody outside signed it off
+    await dsl.aclose()
     await asyncio.sleep(0)
 
 
