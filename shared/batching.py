@@ -94,14 +94,8 @@ class CommandBatches:
 
     def _run(self, batch: list[_Command]) -> None:
         self.batches += 1
-        for command in batch:
-            if command.future.cancelled():
-                continue
-            try:
-                with saves_held_back(self.app, command.saves):
-                    command.result = command.run()
-            except Exception as error:
-                command.error, command.saves = error, []
+        with self.app.caught_up():
+            self._run_each(batch)
         stored = [command for command in batch if command.error is None and command.saves]
         if not stored:
             return
@@ -111,6 +105,16 @@ class CommandBatches:
         except Exception:
             for command in stored:
                 self._store_alone(command)
+
+    def _run_each(self, batch: list[_Command]) -> None:
+        for command in batch:
+            if command.future.cancelled():
+                continue
+            try:
+                with saves_held_back(self.app, command.saves):
+                    command.result = command.run()
+            except Exception as error:
+                command.error, command.saves = error, []
 
     def _store_alone(self, command: _Command) -> None:
         try:

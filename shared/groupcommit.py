@@ -10,6 +10,8 @@ conflict and retries; the others are unaffected.
 
 Commands batched by `shared/batching.py` go one step further: within `saves_held_back`, a
 thread's saves are only collected, and the batch stores them all at once.
+
+Loads come from a cache kept current with other replicas' writes (`shared/freshcache.py`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Recording
+
+from shared.freshcache import FreshCached
 
 RecordOne = Callable[[ProcessingEvent[Any]], list[Recording[Any]]]
 MAX_BATCH = 256
@@ -119,28 +122,18 @@ class _Pending:
         return self.recordings
 
 
-class GroupCommitted(Application[UUID]):
+class GroupCommitted(FreshCached):
     """The base of every service's application. Its untracked saves are group-committed (see
     the module's docstring); saves with a tracking record (a consumer's position) are recorded
     as they come: each tracking record is its own exactly-once guard."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
-        self.group_commit = GroupCommit(super()._record)
-
-    def find(self, aggregate_id: UUID, kind: type[Any], *, copy: bool = True) -> Any:
-        """The aggregate, if there is one of this kind; else None. With `copy` (to change it) a
-        copy of what the cache holds; without (only to look at it) the cached one itself,
-        which must never be changed."""
-        try:
-            found: Any = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, kind) else None
+        self.group_commit = GroupCommit(self._store)
 
     def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
         if processing_event.tracking is not None or processing_event.saved_kwargs:
-            return super()._record(processing_event)
+            return self._store(processing_event)
         held_back = held_back_saves(self)
         if held_back is not None:  # a batched command (shared/batching.py): stored with its batch
             held_back.append(processing_event)

@@ -57,10 +57,10 @@ def store_env(settings: DoorstepSettings, service: str) -> dict[str, str]:
             SQLITE_DBNAME=str(settings.data_dir / f"{settings.schema_for(service)}.sqlite"),
             SQLITE_LOCK_TIMEOUT="10",
         )
-    # Aggregates stay in memory (bounded, least recently used first out) and are fast-forwarded
-    # from the store on every get, so another replica's writes are still seen; without the cache
-    # every command replays and decrypts the aggregate's whole history.
-    env.update(AGGREGATE_CACHE_MAXSIZE="10000", AGGREGATE_CACHE_FASTFORWARD="y")
+    # Aggregates stay in memory (bounded, least recently used first out), kept current with
+    # other replicas' writes by reading the notification log (shared/groupcommit.py); without
+    # the cache every command replays and decrypts the aggregate's whole history.
+    env.update(AGGREGATE_CACHE_MAXSIZE="10000")
     key = cipher_key(settings)
     if key:
         env.update(CIPHER_TOPIC=CIPHER_TOPIC, CIPHER_KEY=key)

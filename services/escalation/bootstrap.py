@@ -72,10 +72,9 @@ def email_of(settings: EscalationSettings) -> EmailSender | NotifyGateway | None
 def build_runtime(given: DoorstepSettings) -> Runtime:
     settings = escalation_settings(given)
     gateways = gateways_of(settings)
-    # Cached aggregates, fast-forwarded from the store on every get, so another replica's
-    # writes are still seen; without it each deadline decrypts its whole history twice.
-    env = {**store_env(settings, NAME), "AGGREGATE_CACHE_MAXSIZE": "100000",
-           "AGGREGATE_CACHE_FASTFORWARD": "y"}
+    # One cached aggregate per live visit, escalation and delivery; without it each deadline
+    # decrypts its whole history twice.
+    env = {**store_env(settings, NAME), "AGGREGATE_CACHE_MAXSIZE": "100000"}
     app = EscalationApplication(
         env,
         timing=Timing(minute=settings.escalation_minute_seconds,

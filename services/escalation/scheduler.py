@@ -73,8 +73,9 @@ class DeadlineIndex:
         changed = dict.fromkeys(
             UUID(str(n.originator_id)) for n in notifications
             if n.originator_version > self.versions.get(UUID(str(n.originator_id)), 0))
-        for aggregate_id in changed:
-            self.refresh(aggregate_id)
+        with self.app.caught_up():
+            for aggregate_id in changed:
+                self.refresh(aggregate_id)
         self.position = notifications[-1].id
         return len(notifications)
 
@@ -184,6 +185,10 @@ class Scheduler:
                 task.add_done_callback(self.tasks.discard)
 
     def _fire_all(self, due: list[UUID]) -> list[Delivery]:
+        with self.app.caught_up():
+            return self._fire_each(due)
+
+    def _fire_each(self, due: list[UUID]) -> list[Delivery]:
         deliveries: list[Delivery] = []
         deadlines: list[UUID] = []
         for aggregate_id in due:

@@ -1,0 +1,91 @@
+"""Cached aggregates are trusted without a query per load, yet another replica's writes are seen:
+on the next load, and by a command that lost to them, which runs again on what is stored."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from shared.batching import CommandBatches
+from shared.commands import run_serialised
+from shared.groupcommit import GroupCommitted
+from tests.store.tally import Tally
+
+COMMANDS_EACH = 60
+
+
+def counted(app: GroupCommitted, tally_id: object) -> int:
+    tally: Tally = app.find(tally_id, Tally)
+    tally.count_one()
+    app.save(tally)
+    return tally.count
+
+
+def test_the_next_load_sees_what_another_replica_wrote(store: dict[str, str]) -> None:
+    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+    tally = Tally()
+    ours.save(tally)
+    assert ours.find(tally.id, Tally, copy=False).count == 0  # cached here
+    assert counted(theirs, tally.id) == 1
+
+    assert ours.find(tally.id, Tally, copy=False).count == 1
+    assert counted(ours, tally.id) == 2
+    assert theirs.find(tally.id, Tally).count == 2
+    ours.close()
+    theirs.close()
+
+
+def test_an_aggregate_not_found_is_found_once_stored_here_or_by_another_replica(
+        store: dict[str, str]) -> None:
+    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+    here, there = Tally(), Tally()
+    assert ours.find(here.id, Tally) is None
+    assert ours.find(there.id, Tally) is None  # neither is looked for in the store again...
+    ours.save(here)
+    theirs.save(there)
+    with ours.caught_up():  # ...until a save here, or the notification log, says it exists
+        assert ours.find(here.id, Tally).count == 0
+        assert ours.find(there.id, Tally).count == 0
+    ours.close()
+    theirs.close()
+
+
+def test_a_save_from_a_stale_copy_is_refused_and_the_retry_loads_what_is_stored(
+        store: dict[str, str]) -> None:
+    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+    tally = Tally()
+    ours.save(tally)
+    with ours.caught_up():  # a batch began; meanwhile another replica writes
+        stale: Tally = ours.find(tally.id, Tally)
+        assert counted(theirs, tally.id) == 1
+        stale.count_one()
+        with pytest.raises(IntegrityError):
+            ours.save(stale)
+        assert ours.find(tally.id, Tally).count == 1  # the refused copy was forgotten
+    assert counted(ours, tally.id) == 2
+    assert [e.originator_version for e in ours.events.get(tally.id)] == [1, 2, 3]
+    ours.close()
+    theirs.close()
+
+
+def test_two_replicas_batching_commands_on_one_aggregate_lose_none(
+        store: dict[str, str]) -> None:
+    replicas = [GroupCommitted(store), GroupCommitted(store)]
+    tally = Tally()
+    replicas[0].save(tally)
+    batches = [CommandBatches(app) for app in replicas]
+
+    async def drive() -> list[int]:
+        return await asyncio.gather(*(
+            batches[n % 2].run("tally", lambda app=replicas[n % 2]: run_serialised(
+                "tally", lambda: counted(app, tally.id)))  # as every command is (shared/commands)
+            for n in range(2 * COMMANDS_EACH)))
+
+    answers = asyncio.run(drive())
+
+    assert sorted(answers) == list(range(1, 2 * COMMANDS_EACH + 1))  # each counted once
+    for app in replicas:
+        assert app.find(tally.id, Tally).count == 2 * COMMANDS_EACH
+        app.close()
