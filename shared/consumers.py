@@ -51,6 +51,15 @@ class Subscription:
     batch_size: int = 64
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def filters(self, root: str) -> list[str]:
+        """The subjects the server delivers: a filter for any type of one aggregate
+        (`...visit.*`) is narrowed to the types handled, so a consumer is never sent (nor
+        decodes) the events it has no handler for; authorisation hears no check-ins."""
+        head, _, last = self.subject_filter.rpartition(".")
+        if last != "*" or not self.handlers:
+            return [f"{root}.{self.subject_filter}"]
+        return sorted({f"{root}.{head}.{kind.event_type()}" for kind in self.handlers})
+
 
 class Consumer:
     def __init__(self, settings: DoorstepSettings, subscription: Subscription,
@@ -69,13 +78,14 @@ class Consumer:
         if self.subscription.rewind_on_start:
             await self.rewind_to_ack_floor(connection)
         await self._bring_up_to_date(connection)
+        filters = self.subscription.filters(self.settings.subject_root)
         pull = await js.pull_subscribe(
-            f"{self.settings.subject_root}.{self.subscription.subject_filter}",
-            durable=self.durable, stream=self.settings.stream_name,
+            filters[0], durable=self.durable, stream=self.settings.stream_name,
             config=ConsumerConfig(
                 max_ack_pending=self.subscription.max_ack_pending,
                 ack_wait=self.subscription.ack_wait_seconds, ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL, **self.subscription.extra))
+                deliver_policy=DeliverPolicy.ALL, **_filtered(filters),
+                **self.subscription.extra))
         self._task = asyncio.create_task(self._pull(pull), name=f"consumer {self.durable}")
 
     async def _pull(self, pull: Any) -> None:
@@ -135,9 +145,13 @@ class Consumer:
         except NotFoundError:
             return
         config = info.config
-        wanted = (self.subscription.max_ack_pending, self.subscription.ack_wait_seconds)
-        if (config.max_ack_pending, config.ack_wait) != wanted:
-            config.max_ack_pending, config.ack_wait = wanted
+        filters = self.subscription.filters(self.settings.subject_root)
+        wanted = (self.subscription.max_ack_pending, self.subscription.ack_wait_seconds, filters)
+        if (config.max_ack_pending, config.ack_wait, _filters_of(config)) != wanted:
+            config.max_ack_pending, config.ack_wait = wanted[:2]
+            config.filter_subject, config.filter_subjects = None, None
+            for name, value in _filtered(filters).items():
+                setattr(config, name, value)
             await jsm.add_consumer(self.settings.stream_name, config=config)
 
     async def rewind_to_ack_floor(self, connection: Client) -> int | None:
@@ -168,3 +182,13 @@ class Consumer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         await self.ordered.close()
+
+
+def _filtered(filters: list[str]) -> dict[str, Any]:
+    """One filter is `filter_subject`; several are `filter_subjects` (nats-server 2.10+)."""
+    return {"filter_subject": filters[0]} if len(filters) == 1 else {"filter_subjects": filters}
+
+
+def _filters_of(config: ConsumerConfig) -> list[str]:
+    return sorted(config.filter_subjects or ([config.filter_subject] if config.filter_subject
+                                             else []))

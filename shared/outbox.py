@@ -19,6 +19,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, Tracking, TrackingRecorder
 
 from shared.contracts import IntegrationEvent
+from shared.freshcache import FreshCached
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class OutboxRelay:
                 if notification.originator_id in in_flight or len(window) >= self.window_size:
                     await self._settle(window, progress)
                     window, in_flight = [], set()
-                domain_event = self.app.mapper.to_domain_event(notification)
+                domain_event = self._domain_event(notification)
                 acks = [await self.send(event) for event in self.translate(domain_event)]
                 window.append((notification.id, acks))
                 in_flight.add(notification.originator_id)
@@ -88,6 +89,11 @@ class OutboxRelay:
             if progress.done > start:
                 await asyncio.to_thread(self._save, progress.done)
         return progress.done - start
+
+    def _domain_event(self, notification: Notification) -> DomainEventProtocol[Any]:
+        if isinstance(self.app, FreshCached):  # what this process just stored, without decoding
+            return self.app.stored_event(notification)
+        return self.app.mapper.to_domain_event(notification)
 
     async def _settle(self, window: list[tuple[int, list[Awaitable[object]]]],
                       progress: _Progress) -> None:
