@@ -4,10 +4,12 @@ Run: `python -m tests.benchmarks.e2e_throughput [--visits 200] [--check-ins 2000
 [--minutes 10]`
 (add `--database-url postgresql://...` or set BENCH_DATABASE_URL for the PostgreSQL run; `--stores
 sqlite,postgres` runs both). It starts the wheel's nats-server and the four services, measures raw
-JetStream acked publishes (256 in flight) on the same server first, puts `--visits` visits on site,
-then fires the check-ins over HTTP and waits until the records trail holds every accepted one. It
-prints, per store: raw rate, check-ins accepted per second, check-ins in the trail per second,
-HTTP p50/p99 latency, the ratio to raw JetStream, and the targets beside them.
+JetStream acked publishes (256 in flight) on the same server first, then the same check-ins against a
+FastAPI route that does nothing (`http_ceiling.py`: no command here can pass it), puts `--visits`
+visits on site, then fires the check-ins over HTTP and waits until the records trail holds every
+accepted one. It prints, per store: raw rate, the empty route's rate, check-ins accepted per second,
+check-ins in the trail per second, HTTP p50/p99 latency, the ratios to raw JetStream and to the
+empty route, and the targets beside them.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from services.records import tables
 from shared.launcher import Cluster, service_env
 from shared.natsserver import start_nats_server
 from shared.settings import DoorstepSettings
+from tests.benchmarks.http_ceiling import empty_service
 from tests.visits.on_site import VisitsOnSite
 
 TARGET_RATIO, TARGET_PG_RATE, TARGET_P99_MS = 0.25, 1000.0, 50.0
@@ -67,7 +70,26 @@ def trail_count(settings: DoorstepSettings, event_type: str) -> int:
         engine.dispose()
 
 
-async def check_ins(site: VisitsOnSite, total: int, in_flight: int, *, minutes: float = 0.0,
+class EmptySite:
+    """The same requests as `VisitsOnSite` would send, to the empty route of `http_ceiling.py`."""
+
+    def __init__(self, url: str, like: VisitsOnSite) -> None:
+        self.urls = {"visits": url}
+        self.visit_ids = [str(uuid4()) for _ in range(200)]
+        self.base = like.base
+        self.staff_headers = like.staff_headers
+
+
+async def http_ceiling(like: VisitsOnSite, total: int, in_flight: int) -> float:
+    """Requests a second to a FastAPI route that does nothing (`http_ceiling.py`)."""
+    with empty_service() as url:
+        _, statuses, began = await check_ins(EmptySite(url, like), total, in_flight)
+        elapsed = time.perf_counter() - began
+    assert statuses == {200: total}, statuses
+    return total / elapsed
+
+
+async def check_ins(site: VisitsOnSite | EmptySite, total: int, in_flight: int, *, minutes: float = 0.0,
                     on_minute: Callable[[], None] | None = None
                     ) -> tuple[list[float], Counter[int], float]:
     """Fire `total` check-ins round-robin over the visits, `in_flight` at a time; or, given
@@ -128,8 +150,9 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
     cluster = Cluster.build(service_env(env), args.logs or folder / "logs")
     try:
         raw = await raw_jetstream_rate(server.url)
-        cluster.start()
         site = VisitsOnSite(settings, {name: p.url for name, p in cluster.processes.items()})
+        ceiling = await http_ceiling(site, min(args.check_ins, 10_000), args.in_flight)
+        cluster.start()
         await site.put_on_site(args.visits)
         before = await asyncio.to_thread(trail_count, settings, "CheckedIn")
         rss_before = rss_of(cluster)
@@ -150,7 +173,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         server.stop()
     latencies.sort()
     return {
-        "store": store, "raw": raw, "statuses": dict(statuses),
+        "store": store, "raw": raw, "ceiling": ceiling, "statuses": dict(statuses),
         "accepted_rate": accepted / (accepted_at - began),
         "trail_rate": accepted / (in_trail_at - began),
         "p50_ms": statistics.median(latencies) * 1000,
@@ -176,9 +199,12 @@ def report(result: dict[str, Any]) -> None:
     floor = f" and >= {TARGET_PG_RATE:.0f}/s" if result["store"] == "postgres" else ""
     print(f"\n== {result['store']}  (HTTP statuses {result['statuses']}; 0 = connection broke)")
     print(f"raw JetStream acked publish   {result['raw']:>9,.0f} msg/s")
+    print(f"empty FastAPI route (ceiling) {result['ceiling']:>9,.0f} req/s   "
+          f"({result['ceiling'] / result['raw']:.3f} of raw: no FastAPI command can pass this)")
     print(f"check-ins accepted over HTTP  {result['accepted_rate']:>9,.0f} /s")
     print(f"check-ins in the audit trail  {result['trail_rate']:>9,.0f} /s")
     print(f"end to end / raw              {ratio:>9.3f}   (target >= {TARGET_RATIO}{floor})")
+    print(f"end to end / ceiling          {result['trail_rate'] / result['ceiling']:>9.3f}")
     print(f"HTTP latency p50 / p99        {result['p50_ms']:>6.1f} / {result['p99_ms']:.1f} ms"
           f"   (target p99 <= {TARGET_P99_MS:.0f} ms)")
     memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"

@@ -89,3 +89,34 @@ def test_two_replicas_batching_commands_on_one_aggregate_lose_none(
     for app in replicas:
         assert app.find(tally.id, Tally).count == 2 * COMMANDS_EACH
         app.close()
+
+
+def test_a_command_changes_a_copy_so_a_refused_change_leaves_the_cache_as_stored(
+        store: dict[str, str]) -> None:
+    app = GroupCommitted(store)
+    tally = Tally()
+    app.save(tally)
+    changing = app.find(tally.id, Tally)
+    changing.count_one()  # and then the command fails: nothing saved
+    assert changing is not app.find(tally.id, Tally, copy=False)
+    assert app.find(tally.id, Tally, copy=False).count == 0
+    assert app.find(tally.id, Tally).version == tally.version
+    app.close()
+
+
+def test_the_relay_is_given_what_was_just_stored_or_else_what_the_store_holds(
+        store: dict[str, str]) -> None:
+    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+    tally = Tally()
+    ours.save(tally)
+    assert counted(theirs, tally.id) == 1
+    notifications = ours.recorder.select_notifications(1, 10)
+    assert [n.originator_version for n in notifications] == [1, 2]
+    # the first, stored here, is handed over once; the second (another replica's) is decoded
+    mine, other = (ours.stored_event(n) for n in notifications)
+    assert ours.stored_event(notifications[0]) == mine  # decoded the second time: the same event
+    assert (mine.originator_id, mine.originator_version) == (tally.id, 1)
+    assert (other.originator_id, other.originator_version) == (tally.id, 2)
+    assert other == theirs.stored_event(notifications[1])
+    ours.close()
+    theirs.close()
