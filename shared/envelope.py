@@ -1,20 +1,29 @@
-"""CloudEvents 1.0 in the NATS binding (binary mode: `ce-` headers, the payload as the body)."""
+"""CloudEvents 1.0 in the NATS binding (binary mode: `ce-` headers, the payload as the body).
+
+Written and read here directly; tests hold both to the cloudevents library's own binding."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
-from cloudevents.core.bindings.http import HTTPMessage, from_binary_event, to_binary_event
-from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
 from shared.contracts import EVENT_TYPES, IntegrationEvent
 
 TYPE_PREFIX = "uk.doorstep."
 MSG_ID_HEADER = "Nats-Msg-Id"
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+REQUIRED = ("ce-id", "ce-source", "ce-specversion")  # and ce-type, checked first
+# Printable ASCII but space, '"' and '%' goes into a header as it is (CloudEvents HTTP binding 3.1.3.2)
+HEADER_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
+_PLAIN = re.compile(f"[{re.escape(HEADER_SAFE)}]*")
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (event type, from version) -> function giving the payload of the next version
@@ -37,53 +46,53 @@ class WireMessage:
 
 
 def to_wire(event: IntegrationEvent, *, root: str, source: str | None = None) -> WireMessage:
-    """`source` defaults to the event's own origin (the service owning its aggregate)."""
-    source = source or event.origin()
-    payload = event.model_dump(mode="json")
-    cloud = CloudEvent(
-        attributes={
-            "id": str(event.event_id),
-            "source": source,
-            "type": TYPE_PREFIX + event.event_type(),
-            "specversion": "1.0",
-            "time": event.occurred_at,
-            "subject": str(event.visit_id) if event.visit_id else event.school_urn,
-            "datacontenttype": "application/json",
-            "trustid": event.trust_id,
-            "schoolurn": event.school_urn,
-            "schemaversion": str(event.schema_version),
-            "correlationid": str(event.correlation_id),
-            "causationid": str(event.causation_id or ""),
-        },
-        data=payload,
-    )
-    message = to_binary_event(cloud)
-    headers = {name: value for name, value in message.headers.items() if value}
-    headers[MSG_ID_HEADER] = str(event.event_id)
-    return WireMessage(subject=event.subject(root), headers=headers, body=message.body)
+    """`source` defaults to the event's own origin (the service owning its aggregate).
+
+    The CloudEvents binary mode written directly: the same headers and body as the cloudevents
+    library's `to_binary_event` (a test holds the two equal for every event type), at a fraction
+    of its cost, since every event is written once and read by every consumer."""
+    attributes = {
+        "id": str(event.event_id),
+        "source": source or event.origin(),
+        "type": TYPE_PREFIX + event.event_type(),
+        "specversion": SPECVERSION,
+        "time": _time_header(event.occurred_at),
+        "subject": str(event.visit_id) if event.visit_id else event.school_urn,
+        "trustid": event.trust_id,
+        "schoolurn": event.school_urn,
+        "schemaversion": str(event.schema_version),
+        "correlationid": str(event.correlation_id),
+        "causationid": str(event.causation_id or ""),
+    }
+    headers = {f"ce-{name}": _header(value) for name, value in attributes.items() if value}
+    headers["content-type"] = CONTENT_TYPE
+    headers[MSG_ID_HEADER] = attributes["id"]
+    return WireMessage(subject=event.subject(root), headers=headers,
+                       body=event.model_dump_json().encode())
 
 
 def from_wire(headers: Mapping[str, str] | None, body: bytes) -> IntegrationEvent:
-    """Read a CloudEvent back into its typed contract, upcasting old versions."""
+    """Read a CloudEvent (binary mode) back into its typed contract, upcasting old versions.
+    The payload is the record; the headers must name a Doorstep event type and carry the
+    attributes CloudEvents requires."""
     if not headers or "ce-type" not in headers:
         raise EnvelopeError("not a CloudEvent: the ce-type header is missing")
-    try:
-        cloud = from_binary_event(HTTPMessage(headers=dict(headers), body=body))
-    except Exception as error:
-        raise EnvelopeError(f"unreadable CloudEvent: {error}") from error
-    ce_type = cloud.get_type()
+    missing = [name for name in REQUIRED if not headers.get(name)]
+    if missing:
+        raise EnvelopeError(f"unreadable CloudEvent: {', '.join(missing)} missing")
+    if headers["ce-specversion"] != SPECVERSION:
+        raise EnvelopeError(f"unreadable CloudEvent: specversion {headers['ce-specversion']!r}")
+    ce_type = unquote(headers["ce-type"])
     if not ce_type.startswith(TYPE_PREFIX):
         raise EnvelopeError(f"unknown CloudEvent type {ce_type!r}")
     name = ce_type.removeprefix(TYPE_PREFIX)
     event_class = EVENT_TYPES.get(name)
     if event_class is None:
         raise EnvelopeError(f"unknown Doorstep event type {name!r}")
-    data = cloud.get_data()
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except ValueError as error:
-            raise EnvelopeError(f"payload of {name} is not JSON: {error}") from error
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise EnvelopeError(f"payload of {name} is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise EnvelopeError(f"payload of {name} is not a JSON object")
     data = upcast(name, data, event_class.version)
@@ -91,6 +100,16 @@ def from_wire(headers: Mapping[str, str] | None, body: bytes) -> IntegrationEven
         return event_class.model_validate(data)
     except ValidationError as error:
         raise EnvelopeError(f"payload of {name} does not match its contract: {error}") from error
+
+
+def _time_header(at: datetime) -> str:
+    text = at.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _header(value: str) -> str:
+    """Percent-encoded as the CloudEvents HTTP binding says (and the library does)."""
+    return value if _PLAIN.fullmatch(value) else quote(value, safe=HEADER_SAFE)
 
 
 def upcast(name: str, data: dict[str, Any], current: int) -> dict[str, Any]:

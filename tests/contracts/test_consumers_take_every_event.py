@@ -30,6 +30,7 @@ from shared.envelope import from_wire, to_wire
 from shared.service import Runtime
 from shared.settings import DoorstepSettings
 from tests.contracts.schema_strategies import from_schema
+from tests.contracts.test_envelope import written_as_the_library_writes_it
 
 ROOT = "prop"
 
@@ -80,6 +81,7 @@ def test_every_consumer_takes_every_event_its_contract_admits(name: str, runtime
         wire = to_wire(event, root=ROOT, source="/doorstep/test")
         assume(len(wire.body) < 512 * 1024)
         assert from_wire(wire.headers, wire.body) == event  # the wire keeps it whole
+        written_as_the_library_writes_it(event, "/doorstep/test")  # and is a CloudEvent
         for runtime in runtimes:
             for subscription in runtime.subscriptions:
                 handler = subscription.handlers.get(kind)

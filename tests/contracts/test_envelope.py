@@ -8,8 +8,10 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from cloudevents.core.bindings.http import HTTPMessage, from_binary_event, to_binary_event
+from cloudevents.core.v1.event import CloudEvent
 
-from shared.contracts import Actor, Role
+from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.escalation import CheckInMissed
 from shared.envelope import UPCASTERS, EnvelopeError, from_wire, to_wire
 
@@ -71,3 +73,47 @@ def test_a_newer_version_than_this_service_reads_is_refused() -> None:
     newer = json.loads(wire.body) | {"schema_version": 9}
     with pytest.raises(EnvelopeError, match="newer than this service reads"):
         from_wire(wire.headers, json.dumps(newer).encode())
+
+
+def library_binary(event: IntegrationEvent, source: str) -> tuple[dict[str, str], Any]:
+    """What the cloudevents library's own binding makes of the event: the reference."""
+    cloud = CloudEvent(attributes={
+        "id": str(event.event_id), "source": source, "type": f"uk.doorstep.{event.event_type()}",
+        "specversion": "1.0", "time": event.occurred_at,
+        "subject": str(event.visit_id) if event.visit_id else event.school_urn,
+        "datacontenttype": "application/json", "trustid": event.trust_id,
+        "schoolurn": event.school_urn, "schemaversion": str(event.schema_version),
+        "correlationid": str(event.correlation_id), "causationid": str(event.causation_id or ""),
+    }, data=event.model_dump(mode="json"))
+    message = to_binary_event(cloud)
+    return {name: value for name, value in message.headers.items() if value}, message.body
+
+
+def written_as_the_library_writes_it(event: IntegrationEvent, source: str) -> None:
+    """The hand-written binding (shared/envelope.py) against the library's, both ways."""
+    wire = to_wire(event, root="doorstep", source=source)
+    headers, body = library_binary(event, source)
+    assert wire.headers == headers | {"Nats-Msg-Id": str(event.event_id)}
+    assert json.loads(wire.body) == json.loads(body)
+    assert from_wire(headers, body) == event  # what the library writes is read
+    assert from_binary_event(HTTPMessage(wire.headers, wire.body)).get_id() == headers["ce-id"]
+
+
+def test_headers_are_percent_encoded_as_the_library_encodes_them() -> None:
+    for source in ("/doorstep/visits", '/a b/"100%"/é'):
+        written_as_the_library_writes_it(missed(), source)
+    wire = to_wire(missed(), root="doorstep", source='/a b/"100%"/é')
+    assert wire.headers["ce-source"] == "/a%20b/%22100%25%22/%C3%A9"
+
+
+@pytest.mark.parametrize(("dropped", "why"), [
+    ("ce-id", "ce-id missing"), ("ce-source", "ce-source missing"),
+    ("ce-specversion", "ce-specversion missing")])
+def test_a_message_without_a_required_cloudevents_attribute_is_refused(dropped: str,
+                                                                        why: str) -> None:
+    wire = to_wire(missed(), root="doorstep", source="/test")
+    headers = {name: value for name, value in wire.headers.items() if name != dropped}
+    with pytest.raises(EnvelopeError, match=why):
+        from_wire(headers, wire.body)
+    with pytest.raises(EnvelopeError, match=r"specversion '0\.3'"):
+        from_wire(wire.headers | {"ce-specversion": "0.3"}, wire.body)
