@@ -156,6 +156,9 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         await site.put_on_site(args.visits)
         before = await asyncio.to_thread(trail_count, settings, "CheckedIn")
         rss_before = rss_of(cluster)
+        pids = {name: p.process.pid for name, p in cluster.processes.items() if p.process}
+        pids["nats-server"] = server.process.pid
+        cpu_before = cpu_seconds(pids)
         samples = [rss_before]
         latencies, statuses, began = await check_ins(
             site, args.check_ins, args.in_flight, minutes=args.minutes,
@@ -167,6 +170,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
                 raise TimeoutError("the trail did not catch up within 300 s")
             await asyncio.sleep(0.05)
         in_trail_at = time.perf_counter()
+        cpu_used = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(pids).items()}
         rss_after = rss_of(cluster)
     finally:
         cluster.stop()
@@ -180,7 +184,18 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "rss_mb": {name: (rss_before[name], rss_after[name]) for name in rss_before},
         "rss_minutes": [*samples, rss_after],
+        "cpu_ms": {name: seconds * 1000 / max(accepted, 1) for name, seconds in cpu_used.items()},
     }
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user and system) each process has used so far, read from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for name, pid in pids.items():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used[name] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 def rss_of(cluster: Cluster) -> dict[str, float]:
@@ -207,6 +222,8 @@ def report(result: dict[str, Any]) -> None:
     print(f"end to end / ceiling          {result['trail_rate'] / result['ceiling']:>9.3f}")
     print(f"HTTP latency p50 / p99        {result['p50_ms']:>6.1f} / {result['p99_ms']:.1f} ms"
           f"   (target p99 <= {TARGET_P99_MS:.0f} ms)")
+    cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms"].items())
+    print(f"CPU ms per check-in           {sum(result['cpu_ms'].values()):.2f} in all: {cpu}")
     memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"
                        for name, (before, after) in result["rss_mb"].items())
     print(f"RSS MB before -> after        {memory}", flush=True)

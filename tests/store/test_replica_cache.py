@@ -10,6 +10,7 @@ from eventsourcing.persistence import IntegrityError
 
 from shared.batching import CommandBatches
 from shared.commands import run_serialised
+from shared.freshcache import copied
 from shared.groupcommit import GroupCommitted
 from tests.store.tally import Tally
 
@@ -120,3 +121,20 @@ def test_the_relay_is_given_what_was_just_stored_or_else_what_the_store_holds(
     assert other == theirs.stored_event(notifications[1])
     ours.close()
     theirs.close()
+
+
+def test_a_copy_shares_no_container_with_the_cached_aggregate() -> None:
+    tally = Tally()
+    tally.nested = {"staff": [{"id": "s1", "phones": ["07700 900001"]}], "ids": {"a", "b"},
+                    "pair": ([1], "x")}
+    twin = copied(tally)
+    assert twin.__dict__ == tally.__dict__
+    assert type(twin) is Tally
+    twin.nested["staff"][0]["phones"].append("07700 900002")
+    twin.nested["ids"].add("c")
+    twin.nested["pair"][0].append(2)
+    twin.count_one()
+    assert tally.nested == {"staff": [{"id": "s1", "phones": ["07700 900001"]}],
+                            "ids": {"a", "b"}, "pair": ([1], "x")}
+    assert (tally.count, tally.version, len(tally.collect_events())) == (0, 1, 1)
+    assert (twin.count, twin.version) == (1, 2)
