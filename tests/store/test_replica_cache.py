@@ -4,6 +4,7 @@ on the next load, and by a command that lost to them, which runs again on what i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -17,6 +18,15 @@ from tests.store.tally import Tally
 COMMANDS_EACH = 60
 
 
+@pytest.fixture
+def replicas(store: dict[str, str]) -> Iterator[tuple[GroupCommitted, GroupCommitted]]:
+    """Two processes of one service on one store: ours, and another replica."""
+    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+    yield ours, theirs
+    ours.close()
+    theirs.close()
+
+
 def counted(app: GroupCommitted, tally_id: object) -> int:
     tally: Tally = app.find(tally_id, Tally)
     tally.count_one()
@@ -24,8 +34,9 @@ def counted(app: GroupCommitted, tally_id: object) -> int:
     return tally.count
 
 
-def test_the_next_load_sees_what_another_replica_wrote(store: dict[str, str]) -> None:
-    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+def test_the_next_load_sees_what_another_replica_wrote(
+        replicas: tuple[GroupCommitted, GroupCommitted]) -> None:
+    ours, theirs = replicas
     tally = Tally()
     ours.save(tally)
     assert ours.find(tally.id, Tally, copy=False).count == 0  # cached here
@@ -34,13 +45,11 @@ def test_the_next_load_sees_what_another_replica_wrote(store: dict[str, str]) ->
     assert ours.find(tally.id, Tally, copy=False).count == 1
     assert counted(ours, tally.id) == 2
     assert theirs.find(tally.id, Tally).count == 2
-    ours.close()
-    theirs.close()
 
 
 def test_an_aggregate_not_found_is_found_once_stored_here_or_by_another_replica(
-        store: dict[str, str]) -> None:
-    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+        replicas: tuple[GroupCommitted, GroupCommitted]) -> None:
+    ours, theirs = replicas
     here, there = Tally(), Tally()
     assert ours.find(here.id, Tally) is None
     assert ours.find(there.id, Tally) is None  # neither is looked for in the store again...
@@ -49,13 +58,11 @@ def test_an_aggregate_not_found_is_found_once_stored_here_or_by_another_replica(
     with ours.caught_up():  # ...until a save here, or the notification log, says it exists
         assert ours.find(here.id, Tally).count == 0
         assert ours.find(there.id, Tally).count == 0
-    ours.close()
-    theirs.close()
 
 
 def test_a_save_from_a_stale_copy_is_refused_and_the_retry_loads_what_is_stored(
-        store: dict[str, str]) -> None:
-    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+        replicas: tuple[GroupCommitted, GroupCommitted]) -> None:
+    ours, theirs = replicas
     tally = Tally()
     ours.save(tally)
     with ours.caught_up():  # a batch began; meanwhile another replica writes
@@ -67,8 +74,6 @@ def test_a_save_from_a_stale_copy_is_refused_and_the_retry_loads_what_is_stored(
         assert ours.find(tally.id, Tally).count == 1  # the refused copy was forgotten
     assert counted(ours, tally.id) == 2
     assert [e.originator_version for e in ours.events.get(tally.id)] == [1, 2, 3]
-    ours.close()
-    theirs.close()
 
 
 def test_two_replicas_batching_commands_on_one_aggregate_lose_none(
@@ -106,8 +111,8 @@ def test_a_command_changes_a_copy_so_a_refused_change_leaves_the_cache_as_stored
 
 
 def test_the_relay_is_given_what_was_just_stored_or_else_what_the_store_holds(
-        store: dict[str, str]) -> None:
-    ours, theirs = GroupCommitted(store), GroupCommitted(store)
+        replicas: tuple[GroupCommitted, GroupCommitted]) -> None:
+    ours, theirs = replicas
     tally = Tally()
     ours.save(tally)
     assert counted(theirs, tally.id) == 1
@@ -119,8 +124,6 @@ def test_the_relay_is_given_what_was_just_stored_or_else_what_the_store_holds(
     assert (mine.originator_id, mine.originator_version) == (tally.id, 1)
     assert (other.originator_id, other.originator_version) == (tally.id, 2)
     assert other == theirs.stored_event(notifications[1])
-    ours.close()
-    theirs.close()
 
 
 def test_a_copy_shares_no_container_with_the_cached_aggregate() -> None:
