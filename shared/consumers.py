@@ -149,7 +149,6 @@ class Consumer:
         wanted = (self.subscription.max_ack_pending, self.subscription.ack_wait_seconds, filters)
         if (config.max_ack_pending, config.ack_wait, _filters_of(config)) != wanted:
             config.max_ack_pending, config.ack_wait = wanted[:2]
-            config.filter_subject, config.filter_subjects = None, None
             for name, value in _filtered(filters).items():
                 setattr(config, name, value)
             await jsm.add_consumer(self.settings.stream_name, config=config)
@@ -186,7 +185,9 @@ class Consumer:
 
 def _filtered(filters: list[str]) -> dict[str, Any]:
     """One filter is `filter_subject`; several are `filter_subjects` (nats-server 2.10+)."""
-    return {"filter_subject": filters[0]} if len(filters) == 1 else {"filter_subjects": filters}
+    one = len(filters) == 1
+    return {"filter_subject": filters[0] if one else None,
+            "filter_subjects": None if one else filters}
 
 
 def _filters_of(config: ConsumerConfig) -> list[str]:
