@@ -11,8 +11,8 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from shared.launcher import Cluster, service_env
-from shared.settings import DoorstepSettings
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.servers import nats_server_url, postgres_url
 
 REQUIRE_SERVERS = os.environ.get("DOORSTEP_REQUIRE_SERVERS") == "1"

@@ -6,39 +6,38 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.authorisation import assessments as scoring
-from services.authorisation.assess import assess, review_date
-from services.authorisation.domain import Meta, RiskAssessment, VisitCase
-from services.authorisation.household import Household, Requirement
-from services.authorisation.packs import TRUST_DEFAULT, Catalogue, PolicyError
-from services.authorisation.policy import PolicyPack
-from services.authorisation.rules import Facts, broken_rules, conditions
-from services.authorisation.schemas import (
+from services.authorisation.api.schemas import (
     AssessmentIn,
     AssignmentIn,
     DecisionIn,
     ReviewIn,
     StaffMemberIn,
 )
-from services.authorisation.school import SchoolPolicy, StaffRegister
-from shared.commands import serialised
+from services.authorisation.domain import Meta, RiskAssessment, VisitCase, scoring
+from services.authorisation.domain.household import Household, Requirement
+from services.authorisation.domain.policy import PolicyPack
+from services.authorisation.domain.rules import Facts, broken_rules, conditions
+from services.authorisation.domain.school import SchoolPolicy, StaffRegister
+from services.authorisation.intake import assess, review_date
+from services.authorisation.packs import TRUST_DEFAULT, Catalogue, PolicyError
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitConditions
+from shared.contracts.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
 from shared.contracts.escalation import EscalationLadderChanged
-from shared.contracts.records import IncidentReported
-from shared.contracts.visits import Arrived, VisitRequested
-from shared.errors import Conflict, Forbidden, Invalid, NotFound, RulesBroken
-from shared.groupcommit import GroupCommitted
-from shared.keystore import DataSubject
-from shared.ladder import (
+from shared.contracts.ladder import (
     LADDER_CITATION,
     LADDER_RULE,
     SchoolLadder,
     heard_ladder,
     ladder_refusal,
 )
-from shared.meta import command_meta, reaction_meta
-from shared.sealing import Sealer
+from shared.contracts.meta import command_meta, reaction_meta
+from shared.contracts.records import IncidentReported
+from shared.contracts.visits import Arrived, VisitRequested
+from shared.storage.commands import serialised
+from shared.storage.groupcommit import GroupCommitted
+from shared.storage.keystore import DataSubject
+from shared.storage.sealing import Sealer
 
 SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
 # The rules that say who may decide at all (as opposed to whether the visit may go ahead).

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.authorisation import api, api_admin
+from services.authorisation.api import admin, decisions
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.integration import translate
 from services.authorisation.packs import PACKS_DIR, Catalogue
 from services.authorisation.settings import AuthorisationSettings
 from services.authorisation.subscribers import subscriptions
-from shared.keystore import open_key_store
-from shared.sealing import Sealer
-from shared.service import Runtime, create_api
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.service import Runtime, create_api
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.keystore import open_key_store
+from shared.storage.sealing import Sealer
+from shared.storage.store import store_env
 
 NAME = "authorisation"
 
@@ -33,4 +33,4 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     """The authorisation service's FastAPI app (the lifespan starts everything)."""
-    return create_api(NAME, build_runtime, [api.router, api_admin.router], settings)
+    return create_api(NAME, build_runtime, [decisions.router, admin.router], settings)

@@ -14,7 +14,7 @@ from shared.contracts.authorisation import (
     VisitConditions,
     VisitDeclined,
 )
-from shared.meta import envelope_fields
+from shared.contracts.meta import envelope_fields
 
 SERVICE = "authorisation"
 
@@ -41,20 +41,22 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
             **envelope_fields(SERVICE, e, visit_id=_visit_id(e)),
             declined_by=e.declined_by, reason=e.reason, policy_pack=e.policy_pack,
             broken_rules=[BrokenRule(**rule) for rule in e.broken_rules])]
-    if _is(domain_event, "StaffRegister.MemberRecorded", "school"):
+    if _is(domain_event, "StaffRegister.MemberRecorded"):
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
                                   staff_id=e.staff_id, roles=e.roles)]
-    if _is(domain_event, "StaffRegister.MemberRemoved", "school"):
+    if _is(domain_event, "StaffRegister.MemberRemoved"):
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
                                   staff_id=e.staff_id, roles=[])]
     return []
 
 
-def _is(domain_event: Any, qualname: str, module: str = "domain") -> bool:
+def _is(domain_event: Any, qualname: str) -> bool:
+    """By name within the service's domain package, so that no event of another service with the
+    same class name is ever translated as one of ours."""
     kind = type(domain_event)
-    return (kind.__module__ == f"services.authorisation.{module}"
+    return (kind.__module__.startswith("services.authorisation.domain")
             and kind.__qualname__ == qualname)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from services.authorisation.policy import PolicyPack, Rules
+from services.authorisation.domain.policy import PolicyPack, Rules
 
 PACKS_DIR = Path(__file__).parent / "packs"
 TRUST_DEFAULT = "trust-default"

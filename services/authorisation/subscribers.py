@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from services.authorisation.application import AuthorisationApp
-from shared.bus import Handler, Subscription
 from shared.contracts import IntegrationEvent
 from shared.contracts.escalation import EscalationLadderChanged
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, Departed, Returned, VisitCancelled, VisitRequested
+from shared.messaging.bus import Handler, Subscription
 
 
 def subscriptions(app: AuthorisationApp) -> list[Subscription]:

@@ -1,7 +1,7 @@
 """`python -m services.escalation --port N`."""
 
 from services.escalation.bootstrap import create_app
-from shared.serve import serve
+from shared.http.serve import serve
 
 if __name__ == "__main__":
     serve("escalation", create_app)

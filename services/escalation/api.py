@@ -9,13 +9,13 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from services.escalation.application import EscalationApplication
-from shared.auth import CurrentPrincipal
 from shared.contracts.base import TRUST_WIDE_URN, StaffId
+from shared.contracts.meta import command_meta
 from shared.contracts.visits import Phone
-from shared.http import request_id
-from shared.meta import command_meta
-from shared.service import runtime_of
-from shared.tenancy import schools_of
+from shared.http.answers import request_id
+from shared.runtime.service import runtime_of
+from shared.security.tenancy import schools_of
+from shared.security.tokens import CurrentPrincipal
 
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["escalation"])
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN")]

@@ -23,11 +23,11 @@ from services.escalation.domain.ladder import (
 )
 from services.escalation.notifications import failover
 from services.escalation.visitfacts import apply_visit_event, check_in_number
-from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent
-from shared.errors import NotFound
-from shared.groupcommit import GroupCommitted
-from shared.meta import Meta
+from shared.contracts.errors import NotFound
+from shared.contracts.meta import Meta
+from shared.storage.commands import serialised
+from shared.storage.groupcommit import GroupCommitted
 
 Clock = Callable[[], datetime]
 

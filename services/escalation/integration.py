@@ -9,7 +9,7 @@ from uuid import UUID
 from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
 from shared.contracts import IntegrationEvent
 from shared.contracts import escalation as contract
-from shared.meta import envelope_fields
+from shared.contracts.meta import envelope_fields
 
 SERVICE = "escalation"
 Build = Callable[[dict[str, Any], Any], IntegrationEvent]

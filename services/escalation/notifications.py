@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 
 from services.escalation.domain import AckLink, Delivery, Escalation, Watch
 from services.escalation.domain.delivery import NEXT_CHANNEL
-from shared.errors import NotFound
+from shared.contracts.errors import NotFound
 
 if TYPE_CHECKING:
     from services.escalation.application import EscalationApplication

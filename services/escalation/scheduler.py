@@ -23,7 +23,7 @@ from services.escalation.channels import EmailSender, post_teams
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.lease import Lease
 from services.escalation.notify import Gateway, Outbound, SendFailed, post_webhook, sms_text
-from shared.sealing import SHREDDED, Sealer
+from shared.storage.sealing import SHREDDED, Sealer
 
 log = logging.getLogger(__name__)
 # Deadlines fired (and their notifications sent) per round: small enough that the first of a

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 
 
 class EscalationSettings(DoorstepSettings):

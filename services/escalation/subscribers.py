@@ -8,10 +8,9 @@ from eventsourcing.domain import Aggregate
 from nats.aio.msg import Msg
 
 from services.escalation.application import EscalationApplication
-from shared.batching import CommandBatches
-from shared.bus import Handler, Refuse, Subscription
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitAuthorised
+from shared.contracts.meta import reaction_meta
 from shared.contracts.visits import (
     Arrived,
     CheckedIn,
@@ -22,8 +21,9 @@ from shared.contracts.visits import (
     Returned,
     VisitCancelled,
 )
-from shared.meta import reaction_meta
-from shared.ordered import by_trust
+from shared.messaging.bus import Handler, Refuse, Subscription
+from shared.messaging.ordered import by_trust
+from shared.storage.batching import CommandBatches
 
 ACTOR = Actor(id="escalation", role=Role.SYSTEM)
 VISIT_EVENTS = (Departed, Arrived, CheckedIn, NoOneHome, LeftProperty, Returned, VisitCancelled,
@@ -40,7 +40,7 @@ def subscriptions(app: EscalationApplication, *, max_ack_pending: int,
     """In order per visit, many visits in flight at once for throughput. Replicas share these
     consumers, so a restart does not rewind them: the Watch tolerates late and repeated messages.
     The events of different visits that arrive together are applied in one batch, with one
-    commit (shared/batching.py); what they changed goes straight to the deadline index."""
+    commit (shared/storage/batching.py); what they changed goes straight to the deadline index."""
     batches = CommandBatches(app)
 
     async def on_visit_event(event: IntegrationEvent) -> None:

@@ -7,6 +7,7 @@ from uuid import UUID, uuid5
 from services.escalation.domain import Watch
 from shared.contracts import IntegrationEvent
 from shared.contracts.authorisation import VisitAuthorised
+from shared.contracts.meta import Meta
 from shared.contracts.visits import (
     Arrived,
     CheckedIn,
@@ -17,7 +18,6 @@ from shared.contracts.visits import (
     Returned,
     VisitCancelled,
 )
-from shared.meta import Meta
 
 PLAN_FIELDS = ("grace_minutes", "reminder_before_minutes", "level2_after_minutes",
                "level3_after_minutes", "fallback_after_minutes")

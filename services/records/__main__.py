@@ -1,4 +1,4 @@
 from services.records.bootstrap import create_app
-from shared.serve import serve
+from shared.http.serve import serve
 
 serve("records", create_app)

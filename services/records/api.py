@@ -15,14 +15,14 @@ from services.records.application import RecordsApplication
 from services.records.chain import timestamp
 from services.records.export import chronology_html
 from services.records.trail import Selection
-from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.base import Distinct, StaffId
+from shared.contracts.errors import Invalid
+from shared.contracts.meta import Meta, command_meta
 from shared.contracts.visits import Reference
-from shared.errors import Invalid
-from shared.http import request_id
-from shared.meta import Meta, command_meta
-from shared.service import runtime_of
-from shared.tenancy import trust_of
+from shared.http.answers import request_id
+from shared.runtime.service import runtime_of
+from shared.security.tenancy import trust_of
+from shared.security.tokens import CurrentPrincipal, Principal
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
 AsOf = Annotated[datetime | None, Query(description="only what had happened by this time")]

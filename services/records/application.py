@@ -26,14 +26,14 @@ from services.records.personal import sealed_correction, sealed_write_up, subjec
 from services.records.settings import RecordsSettings
 from services.records.trail import Appended, Selection, Trail
 from services.records.workday import share_by
-from shared.commands import serialised
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.base import TRUST_WIDE_URN
-from shared.errors import Conflict, NotFound
-from shared.groupcommit import GroupCommitted
-from shared.keystore import DataSubject
-from shared.meta import Meta, command_meta
-from shared.sealing import Sealer
+from shared.contracts.errors import Conflict, NotFound
+from shared.contracts.meta import Meta, command_meta
+from shared.storage.commands import serialised
+from shared.storage.groupcommit import GroupCommitted
+from shared.storage.keystore import DataSubject
+from shared.storage.sealing import Sealer
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)

@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.records.api import App, Format, moment
 from services.records.export import chronology_html, export_trust
 from services.records.trail import Selection
-from shared.auth import CurrentPrincipal, Principal
 from shared.contracts import Role
 from shared.contracts.base import TRUST_WIDE_URN
-from shared.errors import Invalid
-from shared.http import request_id
-from shared.meta import command_meta
+from shared.contracts.errors import Invalid
+from shared.contracts.meta import command_meta
+from shared.http.answers import request_id
+from shared.security.tokens import CurrentPrincipal, Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 Subject = Literal["household", "pupil", "staff"]

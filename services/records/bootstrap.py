@@ -16,12 +16,12 @@ from services.records.settings import RecordsSettings
 from services.records.subscribers import subscriptions
 from services.records.tables import trail_engine
 from services.records.trail import Trail
-from shared.cipher import StoreCipher
-from shared.keystore import open_key_store
-from shared.sealing import Sealer
-from shared.service import Runtime, create_api
-from shared.settings import DoorstepSettings
-from shared.store import cipher_key, store_env
+from shared.runtime.service import Runtime, create_api
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.cipher import StoreCipher
+from shared.storage.keystore import open_key_store
+from shared.storage.sealing import Sealer
+from shared.storage.store import cipher_key, store_env
 
 NAME = "records"
 

@@ -19,9 +19,9 @@ from services.records.export import (
 )
 from services.records.tables import trail_engine
 from services.records.trail import Selection, Trail
-from shared.keystore import open_key_store
-from shared.sealing import Sealer
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.keystore import open_key_store
+from shared.storage.sealing import Sealer
 
 
 def register(commands: Any) -> None:

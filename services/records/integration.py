@@ -8,7 +8,7 @@ from typing import Any
 from services.records import domain
 from shared.contracts import IntegrationEvent
 from shared.contracts import records as contract
-from shared.meta import envelope_fields
+from shared.contracts.meta import envelope_fields
 
 SERVICE = "records"
 

@@ -10,8 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from services.records.trail import Trail
-from shared.keystore import DataSubject
-from shared.sealing import Sealer
+from shared.storage.keystore import DataSubject
+from shared.storage.sealing import Sealer
 
 
 def subject_of(trail: Trail, trust_id: str, visit_id: UUID | str | None,

@@ -13,7 +13,7 @@ from services.records.domain.retention import HouseholdRecord, Retention, retent
 from services.records.settings import RecordsSettings
 from services.records.trail import Trail
 from shared.contracts import Actor, Role
-from shared.keystore import DataSubject
+from shared.storage.keystore import DataSubject
 
 RETENTION_ACTOR = Actor(id="retention", role=Role.SYSTEM)
 Progress = Callable[[int, int], None]

@@ -10,7 +10,7 @@ from typing import Any
 from services.records import retention
 from services.records.bootstrap import build_application
 from services.records.settings import RecordsSettings
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 
 
 def register(commands: Any) -> None:

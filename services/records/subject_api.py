@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.records.api import App, Urn
 from services.records.trail import Selection
-from shared.auth import CurrentPrincipal
-from shared.errors import NotFound
-from shared.keystore import DataSubject
-from shared.service import runtime_of
-from shared.tenancy import trust_of
+from shared.contracts.errors import NotFound
+from shared.runtime.service import runtime_of
+from shared.security.tenancy import trust_of
+from shared.security.tokens import CurrentPrincipal
+from shared.storage.keystore import DataSubject
 
 router = APIRouter(prefix="/v1/schools/{urn}/data-subjects/{kind}/{subject_id}",
                    tags=["data subjects"])

@@ -13,8 +13,8 @@ from nats.aio.msg import Msg
 
 from services.records.application import RecordsApplication
 from services.records.unread import UnreadMessage
-from shared.bus import RetryPolicy, Subscription
 from shared.contracts import EVENT_TYPES, IntegrationEvent
+from shared.messaging.bus import RetryPolicy, Subscription
 
 # Checkpoints describe the trail; appending them would make every checkpoint need another.
 NOT_IN_TRAIL = frozenset({"AuditCheckpoint"})

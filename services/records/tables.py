@@ -15,8 +15,8 @@ from sqlalchemy import (
 )
 
 from services.records.chain import HEADER_FIELDS
-from shared.settings import DoorstepSettings
-from shared.store import sql_engine
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import sql_engine
 
 metadata = MetaData()
 

@@ -1,4 +1,4 @@
 from services.visits.bootstrap import create_app
-from shared.serve import serve
+from shared.http.serve import serve
 
 serve("visits", create_app)

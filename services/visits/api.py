@@ -11,13 +11,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from services.visits.application import VisitsApplication
 from services.visits.views import visit_view
-from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.base import Distinct, StaffId, distinct
+from shared.contracts.meta import Meta, command_meta
 from shared.contracts.visits import Phone, Reference
-from shared.http import request_id
-from shared.meta import Meta, command_meta
-from shared.service import runtime_of
-from shared.tenancy import trust_of
+from shared.http.answers import request_id
+from shared.runtime.service import runtime_of
+from shared.security.tenancy import trust_of
+from shared.security.tokens import CurrentPrincipal, Principal
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
 router = APIRouter(prefix="/v1/schools/{urn}/visits", tags=["visits"])
@@ -116,7 +116,7 @@ App = Annotated[VisitsApplication, Depends(application)]
 
 async def _act(request: Request, app: VisitsApplication, principal: Principal, urn: str,
                visit_id: UUID, step: Any) -> dict[str, Any]:
-    """Commands run in batches on the store's thread (shared/batching.py), not one thread each."""
+    """Commands run in batches on the store's thread (shared/storage/batching.py), not one thread each."""
     cause = request_id(request)
     visit = await runtime_of(request).command(
         str(visit_id), lambda: app.act(visit_id, urn, principal.actor, cause, step))

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from services.visits.domain import Visit
 from services.visits.domain.rules import SignOutFacts
 from services.visits.personal import household, sealed_request, sealed_sign_out
-from shared.commands import serialised
 from shared.contracts import Actor
+from shared.contracts.errors import NotFound, RulesBroken
 from shared.contracts.escalation import EscalationLadderChanged
-from shared.errors import NotFound, RulesBroken
-from shared.groupcommit import GroupCommitted
-from shared.ladder import LADDER_CITATION, LADDER_RULE, SchoolLadder, heard_ladder, ladder_refusal
-from shared.meta import Meta, command_meta
-from shared.sealing import Sealer
+from shared.contracts.ladder import LADDER_CITATION, LADDER_RULE, SchoolLadder, heard_ladder, ladder_refusal
+from shared.contracts.meta import Meta, command_meta
+from shared.storage.commands import serialised
+from shared.storage.groupcommit import GroupCommitted
+from shared.storage.sealing import Sealer
 
 Clock = Callable[[], datetime]
 

@@ -8,11 +8,11 @@ from services.visits import api
 from services.visits.application import VisitsApplication
 from services.visits.integration import translate
 from services.visits.subscribers import subscriptions
-from shared.keystore import open_key_store
-from shared.sealing import Sealer
-from shared.service import Runtime, create_api
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.service import Runtime, create_api
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.keystore import open_key_store
+from shared.storage.sealing import Sealer
+from shared.storage.store import store_env
 
 NAME = "visits"
 

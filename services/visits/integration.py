@@ -8,7 +8,7 @@ from typing import Any
 from services.visits.domain import Visit
 from shared.contracts import IntegrationEvent
 from shared.contracts import visits as contract
-from shared.meta import envelope_fields
+from shared.contracts.meta import envelope_fields
 
 SERVICE = "visits"
 

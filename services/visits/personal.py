@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.keystore import DataSubject
-from shared.sealing import Sealer
+from shared.storage.keystore import DataSubject
+from shared.storage.sealing import Sealer
 
 REQUEST_SEALED = ("purpose",)
 SIGN_OUT_SEALED = ("address", "expecting_to_see", "vehicle_registration", "buddy_phone",

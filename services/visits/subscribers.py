@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from services.visits.application import VisitsApplication
-from shared.bus import Refuse, Subscription
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.authorisation import VisitAuthorised, VisitDeclined
+from shared.contracts.errors import NotFound
 from shared.contracts.escalation import EscalationLadderChanged
-from shared.errors import NotFound
-from shared.meta import reaction_meta
+from shared.contracts.meta import reaction_meta
+from shared.messaging.bus import Refuse, Subscription
 
 ACTOR = Actor(id="visits", role=Role.SYSTEM)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.visits.domain import Visit
 from shared.contracts import Role
-from shared.sealing import Sealer
+from shared.storage.sealing import Sealer
 
 ROOM_ROLES = {Role.STAFF}
 

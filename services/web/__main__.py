@@ -1,4 +1,4 @@
 from services.web.bootstrap import create_app
-from shared.serve import serve
+from shared.http.serve import serve
 
 serve("web", create_app)

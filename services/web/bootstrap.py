@@ -19,9 +19,9 @@ from services.web.live import Live
 from services.web.pages import page
 from services.web.session import SessionAuth, Sessions
 from services.web.settings import DEV_SESSION_SECRET, WebSettings
-from shared.access import check_complete, enforce
-from shared.bodies import CheckedBodies
-from shared.settings import DoorstepSettings
+from shared.http.bodies import CheckedBodies
+from shared.runtime.settings import DoorstepSettings
+from shared.security.access import check_complete, enforce
 
 NAME = "web"
 

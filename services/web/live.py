@@ -17,9 +17,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StreamInfo
 from nats.js.errors import NotFoundError
 
 from services.web.domain import Board
-from shared.envelope import EnvelopeError, from_wire
-from shared.natsauth import connect_options
-from shared.settings import DoorstepSettings
+from shared.messaging.credentials import connect_options
+from shared.messaging.envelope import EnvelopeError, from_wire
+from shared.runtime.settings import DoorstepSettings
 
 log = logging.getLogger(__name__)
 School = tuple[str, str]  # (trust, urn)

@@ -18,9 +18,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from services.web.session import COOKIE, Session, Sessions, cookie_options, new_csrf
 from services.web.settings import WebSettings
-from shared.auth import verify_token
-from shared.identity import Provider, providers
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.identity import Provider, providers
+from shared.security.tokens import verify_token
 
 router = APIRouter(tags=["pages"])
 FLOW_COOKIE = "doorstep_oidc"

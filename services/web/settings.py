@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.serve import DEFAULT_PORTS
+from shared.http.serve import DEFAULT_PORTS
 
 DEV_SESSION_SECRET = "doorstep-dev-session-secret-change-me"  # noqa: S105
 

@@ -19,9 +19,9 @@ from services.web.session import (
     cookie_options,
     new_csrf,
 )
-from shared.auth import mint_token
 from shared.cli.seed import PEOPLE, SCHOOL
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 
 router = APIRouter(tags=["pages"], include_in_schema=True)
 TRUST_PEOPLE = {"tsl-0001": "trust_safety_lead", "it-0001": "trust_it",

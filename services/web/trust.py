@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from services.web.pages import backend, live, page
 from services.web.session import PageSession
 from services.web.staff import local_iso
-from shared.tenancy import schools_of
+from shared.security.tenancy import schools_of
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
 router = APIRouter(tags=["pages"])

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from shared.natsauth import Credentials, reload_server
-from shared.settings import DoorstepSettings
+from shared.messaging.credentials import Credentials, reload_server
+from shared.runtime.settings import DoorstepSettings
 
 
 def register(commands: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from shared.auth import mint_token
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 
 SCHOOL = "123456"
 PEOPLE = {"staff-0001": ["staff"], "staff-0002": ["staff"], "dsl-0001": ["dsl"],

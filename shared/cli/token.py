@@ -6,9 +6,9 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from shared.auth import mint_token
 from shared.contracts import Role
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 
 
 def register(commands: Any) -> None:

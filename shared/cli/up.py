@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from shared.cli.seed import SCHOOL, seed_ladder, seed_register
-from shared.launcher import EVERYTHING, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
-from shared.natsauth import Credentials
-from shared.natsserver import start_nats_server
-from shared.serve import service_ports
-from shared.settings import DoorstepSettings
+from shared.http.serve import service_ports
+from shared.messaging.credentials import Credentials
+from shared.messaging.nats_server import start_nats_server
+from shared.runtime.launcher import EVERYTHING, AlreadyUp, Cluster, only_one_up, ports_taken, service_env
+from shared.runtime.settings import DoorstepSettings
 
 
 def register(commands: Any) -> None:

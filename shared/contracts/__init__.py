@@ -1,4 +1,8 @@
-"""Integration events: the public contract on the wire. Importing this registers every type."""
+"""Integration events: the public contract on the wire. Importing this registers every type.
+
+Beside the events: what every stored domain event carries (`meta`), the errors every service's
+API answers with (`errors`), and the school ladder that more than one service keeps (`ladder`).
+"""
 
 from shared.contracts import authorisation, escalation, records, visits
 from shared.contracts.base import (

@@ -1,4 +1,4 @@
-"""The wire form of a personal field: sealed under its data subject's key (see shared/sealing.py)."""
+"""The wire form of a personal field: sealed under its data subject's key (see shared/storage/sealing.py)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from shared.auth import mint_token
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 
 
 async def refuse_server_errors(response: httpx.Response) -> None:

@@ -8,9 +8,9 @@ from functools import cache
 from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
-from shared.keystore import DataSubject, KeyStore, metadata, open_key_store
-from shared.sealing import Sealer
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.keystore import DataSubject, KeyStore, metadata, open_key_store
+from shared.storage.sealing import Sealer
 
 
 def sealer_for(settings: DoorstepSettings, *, fresh: bool = False) -> Sealer:

@@ -17,8 +17,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from shared.launcher import free_port
-from shared.natsserver import start_nats_server
+from shared.messaging.nats_server import start_nats_server
+from shared.runtime.launcher import free_port
 
 
 class NoServer(RuntimeError):

@@ -13,9 +13,9 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from shared.contracts import IntegrationEvent
-from shared.envelope import from_wire
-from shared.natsauth import connect_options
-from shared.settings import DoorstepSettings
+from shared.messaging.credentials import connect_options
+from shared.messaging.envelope import from_wire
+from shared.runtime.settings import DoorstepSettings
 
 
 @dataclass

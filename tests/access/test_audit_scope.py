@@ -12,10 +12,10 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.auth import mint_token
 from shared.contracts import Actor, Role
 from shared.contracts.records import SafeguardingConcernRaised
-from shared.keystore import DataSubject
+from shared.security.tokens import mint_token
+from shared.storage.keystore import DataSubject
 from shared.testing.sealing import scratch_sealer
 from tests.access.test_policy_matrix import OTHER, OWN, SCHOOLS_YAML, SIBLING
 from tests.robustness.test_trail_never_stalls import Bus

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.access import POLICY, Scope, check_complete, routes_of
-from shared.auth import mint_token
 from shared.contracts import Role
-from shared.launcher import SERVICES
-from shared.settings import DoorstepSettings
+from shared.runtime.launcher import SERVICES
+from shared.runtime.settings import DoorstepSettings
+from shared.security.access import POLICY, Scope, check_complete, routes_of
+from shared.security.tokens import mint_token
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 OWN, SIBLING, OTHER = "123456", "123457", "654321"

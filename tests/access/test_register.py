@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from shared.auth import mint_token
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 from tests.visits.stories import URN, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]

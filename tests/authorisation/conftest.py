@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from nats.aio.client import Client
 
 from services.authorisation.bootstrap import create_app
-from shared.auth import mint_token
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.visits import VisitRequested
-from shared.envelope import from_wire, to_wire
-from shared.keystore import DataSubject
-from shared.settings import DoorstepSettings
+from shared.messaging.envelope import from_wire, to_wire
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
+from shared.storage.keystore import DataSubject
 from shared.testing.sealing import scratch_sealer
 
 URN = "100001"

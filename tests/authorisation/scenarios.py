@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.authorisation.household import AssessmentFacts
+from services.authorisation.domain.household import AssessmentFacts
+from services.authorisation.domain.policy import PolicyPack
+from services.authorisation.domain.rules import Facts
 from services.authorisation.packs import Catalogue
-from services.authorisation.policy import PolicyPack
-from services.authorisation.rules import Facts
 
 CATALOGUE = Catalogue.load()
 LONDON = ZoneInfo("Europe/London")

@@ -7,12 +7,12 @@ from uuid import uuid4
 
 import pytest
 
+from services.authorisation.api.schemas import AssessmentIn, DecisionIn
 from services.authorisation.application import AuthorisationApp
-from services.authorisation.schemas import AssessmentIn, DecisionIn
 from shared.contracts import Actor, Role
+from shared.contracts.errors import Invalid, NotFound
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
-from shared.errors import Invalid, NotFound
 from shared.testing.sealing import scratch_sealer, sealed
 from tests.authorisation.conftest import URN, visit_requested
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from services.authorisation.domain.policy import Rules
 from services.authorisation.packs import PACKS_DIR, Catalogue, PolicyError
-from services.authorisation.policy import Rules
 
 SOURCES = PACKS_DIR / "sources"
 SCHOOL_PACKS = ["west-norfolk-academies-trust", "ordsall-primary", "st-laurences",
@@ -38,7 +38,7 @@ def test_every_rule_cites_words_found_on_that_line_of_its_policy() -> None:
 
 
 def test_every_rule_the_engine_knows_is_a_rule_a_pack_can_name() -> None:
-    from services.authorisation.rules import CHECKS
+    from services.authorisation.domain.rules import CHECKS
 
     conditions_only = {"CheckInInterval", "NoOneHomeWait", "EscalationTimings", "PairUpstairs",
                        "DynamicAssessmentAtTheDoor"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.authorisation.rules import broken_rules, conditions
+from services.authorisation.domain.rules import broken_rules, conditions
 from tests.authorisation.scenarios import (
     DAY,
     FIRST_VISIT_NO_CHECKLIST,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 

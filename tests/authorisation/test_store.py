@@ -8,11 +8,11 @@ from uuid import uuid4
 
 import pytest
 
+from services.authorisation.api.schemas import AssessmentIn, AssignmentIn, DecisionIn, StaffMemberIn
 from services.authorisation.application import AuthorisationApp
-from services.authorisation.schemas import AssessmentIn, AssignmentIn, DecisionIn, StaffMemberIn
 from shared.contracts import Actor, Role
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
 from tests.authorisation.conftest import URN, visit_requested
 

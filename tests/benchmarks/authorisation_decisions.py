@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from uuid import uuid4
 
+from services.authorisation.api.schemas import AssessmentIn, DecisionIn
 from services.authorisation.application import AuthorisationApp
-from services.authorisation.rules import broken_rules, conditions
-from services.authorisation.schemas import AssessmentIn, DecisionIn
+from services.authorisation.domain.rules import broken_rules, conditions
 from shared.contracts import Actor, Role
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
 from tests.authorisation.conftest import URN, visit_requested
 from tests.authorisation.scenarios import CATALOGUE, LONE, facts

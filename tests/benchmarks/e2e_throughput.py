@@ -35,9 +35,9 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from services.records import tables
-from shared.launcher import Cluster, service_env
-from shared.natsserver import start_nats_server
-from shared.settings import DoorstepSettings
+from shared.messaging.nats_server import start_nats_server
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
 from tests.benchmarks.http_ceiling import empty_service
 from tests.visits.on_site import VisitsOnSite
 

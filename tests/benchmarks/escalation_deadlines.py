@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from shared.contracts import Actor, Role
 from shared.contracts import visits as contract
-from shared.envelope import from_wire, to_wire
-from shared.launcher import Cluster, service_env
-from shared.natsserver import start_nats_server
-from shared.settings import DoorstepSettings
+from shared.messaging.envelope import from_wire, to_wire
+from shared.messaging.nats_server import start_nats_server
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.sealing import household, scratch_sealer
 
 INTERVAL, WAIT, GRACE = 60, 20, 5  # policy minutes (the defaults, but the interval)

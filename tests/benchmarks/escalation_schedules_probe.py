@@ -23,7 +23,7 @@ from nats.js.api import StreamConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from shared.natsserver import start_nats_server
+from shared.messaging.nats_server import start_nats_server
 
 
 def rfc3339(at: datetime) -> str:

@@ -1,5 +1,5 @@
 """The fastest any FastAPI command can be here: a route that does nothing, served the way every
-Doorstep service is served (`shared/serve.py`: uvicorn, uvloop, httptools), and driven by the same
+Doorstep service is served (`shared/http/serve.py`: uvicorn, uvloop, httptools), and driven by the same
 client as the end-to-end benchmark. A command that stores, publishes and reaches the trail can be
 no faster than this, so its rate, in the same run, is the ceiling for `e2e_throughput.py`."""
 
@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from shared.launcher import free_port
-from shared.serve import serve
+from shared.http.serve import serve
+from shared.runtime.launcher import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

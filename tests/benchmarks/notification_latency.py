@@ -30,11 +30,11 @@ from shared.contracts import Actor, Role
 from shared.contracts import authorisation as auth
 from shared.contracts import visits as contract
 from shared.contracts.escalation import EscalationRaised
-from shared.envelope import from_wire, to_wire
-from shared.launcher import Cluster, service_env
-from shared.natsserver import start_nats_server
-from shared.sealing import Sealer
-from shared.settings import DoorstepSettings
+from shared.messaging.envelope import from_wire, to_wire
+from shared.messaging.nats_server import start_nats_server
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.sealing import Sealer
 from shared.testing.sealing import household, sealer_for
 from tests.escalation.twilio_double import SENDER, SID, TOKEN, local_twilio
 

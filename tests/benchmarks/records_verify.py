@@ -36,7 +36,7 @@ from services.records.chain import (
     timestamp,
 )
 from services.records.trail import Trail
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 
 TRUST = "bench-trust"
 

@@ -30,8 +30,8 @@ from services.records.bootstrap import trail_cipher
 from services.records.settings import RecordsSettings
 from services.records.tables import trail_engine
 from services.records.trail import Trail
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
 from tests.records.stories import TRUST, visit_story
 

@@ -24,11 +24,11 @@ from services.authorisation.bootstrap import build_runtime as authorisation
 from services.escalation.bootstrap import build_runtime as escalation
 from services.records.bootstrap import build_runtime as records
 from services.visits.bootstrap import build_runtime as visits
-from shared.bus import Refuse
 from shared.contracts import EVENT_TYPES, IntegrationEvent
-from shared.envelope import from_wire, to_wire
-from shared.service import Runtime
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import Refuse
+from shared.messaging.envelope import from_wire, to_wire
+from shared.runtime.service import Runtime
+from shared.runtime.settings import DoorstepSettings
 from tests.contracts.schema_strategies import from_schema
 from tests.contracts.test_envelope import written_as_the_library_writes_it
 

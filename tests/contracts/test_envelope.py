@@ -13,7 +13,7 @@ from cloudevents.core.v1.event import CloudEvent
 
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.escalation import CheckInMissed
-from shared.envelope import UPCASTERS, EnvelopeError, from_wire, to_wire
+from shared.messaging.envelope import UPCASTERS, EnvelopeError, from_wire, to_wire
 
 
 def missed() -> CheckInMissed:
@@ -90,7 +90,7 @@ def library_binary(event: IntegrationEvent, source: str) -> tuple[dict[str, str]
 
 
 def written_as_the_library_writes_it(event: IntegrationEvent, source: str) -> None:
-    """The hand-written binding (shared/envelope.py) against the library's, both ways."""
+    """The hand-written binding (shared/messaging/envelope.py) against the library's, both ways."""
     wire = to_wire(event, root="doorstep", source=source)
     headers, body = library_binary(event, source)
     assert wire.headers == headers | {"Nats-Msg-Id": str(event.event_id)}

@@ -13,13 +13,13 @@ from uuid import uuid4
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.bus import EventPublisher, ensure_stream
 from shared.cli.main import main
 from shared.contracts import Actor, Role
 from shared.contracts.escalation import CheckInMissed
-from shared.launcher import free_port
-from shared.natsserver import NatsServer, nats_server_binary, start_nats_server
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import EventPublisher, ensure_stream
+from shared.messaging.nats_server import NatsServer, nats_server_binary, start_nats_server
+from shared.runtime.launcher import free_port
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.wire import EventTap
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

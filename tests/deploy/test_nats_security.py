@@ -15,16 +15,16 @@ import pytest
 from faststream.nats import NatsBroker, NatsNKey
 from nats.js.api import ConsumerConfig
 
-from shared.bus import ensure_stream
 from shared.cli.main import main
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import VisitRequested
-from shared.envelope import to_wire
-from shared.launcher import Cluster, service_env
-from shared.natsauth import OPERATOR, Credentials
-from shared.natsserver import NatsServer, start_nats_server
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import ensure_stream
+from shared.messaging.credentials import OPERATOR, Credentials
+from shared.messaging.envelope import to_wire
+from shared.messaging.nats_server import NatsServer, start_nats_server
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
 from shared.testing.sealing import household, scratch_sealer
 from tests.conftest import settings_env

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from shared.launcher import ServiceProcess
+from shared.runtime.launcher import ServiceProcess
 from shared.testing.http import client_for
 from shared.testing.wire import EventTap
 from tests.visits.stories import URN, visit_request

@@ -10,7 +10,7 @@ import httpx
 import psycopg
 import pytest
 
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
 from tests.visits.stories import URN, sign_out, visit_request
 

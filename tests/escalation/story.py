@@ -15,12 +15,12 @@ from uuid import UUID, uuid4
 import nats
 from nats.js import JetStreamContext
 
-from shared.bus import stream_config
 from shared.contracts import Actor, IntegrationEvent, Role, visits
 from shared.contracts import authorisation as auth
-from shared.envelope import from_wire, to_wire
-from shared.sealing import Sealer
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import stream_config
+from shared.messaging.envelope import from_wire, to_wire
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.sealing import Sealer
 from shared.testing.sealing import household, scratch_sealer
 
 TRUST, SCHOOL = "west-norfolk", "123456"

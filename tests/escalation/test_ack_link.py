@@ -9,7 +9,7 @@ import pytest
 
 from services.escalation.domain import AckLink
 from services.escalation.notify import sms_text
-from shared.errors import Gone
+from shared.contracts.errors import Gone
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 META = {"trust_id": "t1", "school_urn": "123456", "correlation_id": str(uuid4())}

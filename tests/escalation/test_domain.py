@@ -11,9 +11,9 @@ from services.escalation.domain import Escalation, Watch
 from services.escalation.domain.ladder import contacts_for
 from services.escalation.integration import translate
 from shared.contracts import Actor, Role
+from shared.contracts.errors import Conflict
 from shared.contracts.escalation import CheckInDueSoon, CheckInMissed, EscalationRaised
-from shared.errors import Conflict
-from shared.meta import reaction_meta
+from shared.contracts.meta import reaction_meta
 from tests.escalation.story import Visit
 
 SYSTEM = Actor(id="escalation", role=Role.SYSTEM)

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from shared.auth import mint_token
-from shared.launcher import free_port
+from shared.runtime.launcher import free_port
+from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus
 from tests.escalation.test_twilio import until

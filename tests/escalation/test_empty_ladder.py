@@ -10,9 +10,9 @@ import pytest
 
 from services.escalation.application import EscalationApplication
 from services.escalation.domain.ladder import FALLBACK_LEVEL, contacts_for
-from shared.auth import mint_token
 from shared.contracts import Actor, Role
-from shared.meta import command_meta
+from shared.contracts.meta import command_meta
+from shared.security.tokens import mint_token
 from tests.visits.stories import URN, sign_out, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]

@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from shared.auth import mint_token
 from shared.contracts.escalation import EscalationRaised, NotificationDelivered, NotificationFailed
+from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.escalation.notify_double import (
     API_KEY,

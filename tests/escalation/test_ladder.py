@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.auth import mint_token
 from shared.contracts.escalation import (
     CheckInMissed,
     EscalationAcknowledged,
@@ -17,6 +16,7 @@ from shared.contracts.escalation import (
     EscalationResolved,
     NotificationAttempted,
 )
+from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.escalation.receiver import SECRET, webhook_receiver
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus, lines, of

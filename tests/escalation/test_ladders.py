@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from services.escalation.domain.ladder import ladder_gaps
-from shared.auth import mint_token
+from shared.security.tokens import mint_token
 
 pytestmark = [pytest.mark.nats]
 READY, EMPTY, OTHER = "121212", "121213", "343434"

@@ -14,8 +14,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from services.escalation.application import EscalationApplication, Timing
 from services.escalation.domain import Escalation, Watch
 from shared.contracts import Actor, IntegrationEvent, Role
-from shared.errors import Conflict
-from shared.meta import reaction_meta
+from shared.contracts.errors import Conflict
+from shared.contracts.meta import reaction_meta
 from tests.escalation.story import Visit
 
 SYSTEM = Actor(id="escalation", role=Role.SYSTEM)

@@ -13,9 +13,9 @@ from services.escalation.application import EscalationApplication, Timing
 from services.escalation.domain import Escalation, Watch
 from services.escalation.scheduler import DeadlineIndex
 from shared.contracts import Actor, Role
-from shared.meta import reaction_meta
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.contracts.meta import reaction_meta
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 from tests.escalation.story import Visit
 
 SYSTEM = Actor(id="escalation", role=Role.SYSTEM)

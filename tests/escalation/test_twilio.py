@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.auth import mint_token
 from shared.contracts.escalation import (
     EscalationAcknowledged,
     EscalationRaised,
     NotificationDelivered,
     NotificationFailed,
 )
+from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus, of
 from tests.escalation.twilio_double import SENDER, SID, TOKEN, LocalTwilio, local_twilio

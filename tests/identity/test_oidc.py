@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from shared.auth import mint_token
+from shared.security.tokens import mint_token
 from tests.identity.idp import running_idp
 from tests.visits.stories import URN, visit_request
 

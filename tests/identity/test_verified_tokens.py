@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi import HTTPException
 
-from shared.auth import mint_token, verify_token
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token, verify_token
 
 
 def test_a_kept_token_is_refused_once_it_expires(tmp_path: Path) -> None:

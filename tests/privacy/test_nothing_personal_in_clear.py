@@ -14,9 +14,9 @@ from pathlib import Path
 import nats
 import pytest
 
-from shared.natsserver import NatsServer, start_nats_server
-from shared.sealing import SHREDDED
-from shared.settings import DoorstepSettings
+from shared.messaging.nats_server import NatsServer, start_nats_server
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.sealing import SHREDDED
 from shared.testing.http import client_for
 from shared.testing.sealing import sealer_for
 from tests.privacy.walkthrough import HOUSEHOLD, PERSONAL, ok, until, walk

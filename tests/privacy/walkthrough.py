@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
 from tests.visits.stories import URN, sign_out, visit_request
 

@@ -12,7 +12,7 @@ import pytest
 from services.records.bootstrap import trail_cipher
 from services.records.tables import trail_engine
 from services.records.trail import Trail
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 
 MakeTrail = Callable[[DoorstepSettings], Trail]
 

@@ -9,7 +9,7 @@ from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts import authorisation as auth
 from shared.contracts import escalation as esc
 from shared.contracts import visits as v
-from shared.sealing import Sealer
+from shared.storage.sealing import Sealer
 from shared.testing.sealing import household as household_of
 from shared.testing.sealing import scratch_sealer
 

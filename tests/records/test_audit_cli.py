@@ -12,7 +12,7 @@ from services.records.bootstrap import trail_cipher
 from services.records.tables import trail_engine
 from services.records.trail import Trail
 from shared.cli.main import main
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 from tests.records.stories import TRUST, visit_story
 
 

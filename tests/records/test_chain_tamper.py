@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from services.records.chain import entry_hash
 from services.records.trail import Trail
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 from tests.records.conftest import MakeTrail
 from tests.records.stories import TRUST, visit_story
 

@@ -17,9 +17,9 @@ from services.records.integration import translate
 from services.records.settings import RecordsSettings
 from services.records.trail import Selection
 from shared.contracts import Actor, Role
-from shared.meta import command_meta
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.contracts.meta import command_meta
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
 from tests.records.conftest import MakeTrail
 from tests.records.stories import SCHOOL, TRUST, visit_story

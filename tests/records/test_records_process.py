@@ -10,10 +10,10 @@ import httpx
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.auth import mint_token
-from shared.bus import EventPublisher, ensure_stream
 from shared.contracts import IntegrationEvent
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import EventPublisher, ensure_stream
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, TRUST, visit_story
 

@@ -16,10 +16,10 @@ from services.records.trail import Selection
 from shared.cli.main import main
 from shared.contracts import Actor, Role
 from shared.contracts import records as contract
-from shared.keystore import DataSubject
-from shared.sealing import SHREDDED
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.keystore import DataSubject
+from shared.storage.sealing import SHREDDED
+from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, TRUST, base, visit_story
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from faststream.nats import NatsBroker
 
 from services.records.bootstrap import create_app
-from shared.auth import mint_token
-from shared.bus import EventPublisher, ensure_stream
-from shared.envelope import to_wire
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import EventPublisher, ensure_stream
+from shared.messaging.envelope import to_wire
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, visit_story
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
 from tests.records.stories import TRUST, visit_story
 
 

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from shared.launcher import Cluster, service_env
-from shared.settings import DoorstepSettings
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
 from tests.conftest import settings_env
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shared.serve import STOP_WITHIN_SECONDS
+from shared.http.serve import STOP_WITHIN_SECONDS
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 

@@ -13,10 +13,10 @@ import nats
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.bus import Consumer, Subscription, ensure_stream
 from shared.contracts import IntegrationEvent
 from shared.contracts.visits import Arrived
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import Consumer, Subscription, ensure_stream
+from shared.runtime.settings import DoorstepSettings
 from tests.escalation.story import Visit
 from tests.escalation.test_twilio import until
 from tests.robustness.test_trail_never_stalls import Bus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.auth import mint_token
+from shared.security.tokens import mint_token
 from shared.testing.http import anonymous
 from tests.visits.stories import URN, visit_request
 

@@ -9,9 +9,9 @@ import time
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.bus import Consumer, RetryPolicy, Subscription, ensure_stream
 from shared.contracts import IntegrationEvent
 from shared.contracts.records import SafeguardingConcernRaised
+from shared.messaging.bus import Consumer, RetryPolicy, Subscription, ensure_stream
 from tests.robustness.test_trail_never_stalls import Bus, concern
 
 pytestmark = [pytest.mark.nats]

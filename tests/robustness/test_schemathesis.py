@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from shared.auth import mint_token
-from shared.launcher import SERVICES
+from shared.runtime.launcher import SERVICES
+from shared.security.tokens import mint_token
 from tests.visits.stories import URN
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]

@@ -15,9 +15,9 @@ from services.records.tables import trail_engine
 from services.records.trail import Selection, Trail
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.records import SafeguardingConcernRaised
-from shared.envelope import to_wire
-from shared.keystore import DataSubject
-from shared.settings import DoorstepSettings
+from shared.messaging.envelope import to_wire
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.keystore import DataSubject
 from shared.testing.sealing import scratch_sealer
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.launcher import free_port, ports_taken, service_env
-from shared.serve import service_ports
+from shared.http.serve import service_ports
+from shared.runtime.launcher import free_port, ports_taken, service_env
 
 pytestmark = [pytest.mark.e2e]
 

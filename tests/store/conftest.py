@@ -7,8 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

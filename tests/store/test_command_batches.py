@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
-from shared.batching import CommandBatches
-from shared.commands import serialised
-from shared.groupcommit import GroupCommitted
+from shared.storage.batching import CommandBatches
+from shared.storage.commands import serialised
+from shared.storage.groupcommit import GroupCommitted
 from tests.store.tally import Tally
 
 

@@ -13,11 +13,11 @@ import pytest
 from services.visits.application import VisitsApplication
 from services.visits.integration import translate
 from shared.contracts import Actor, IntegrationEvent, Role
-from shared.meta import command_meta
-from shared.outbox import OutboxRelay
-from shared.refusals import list_refusals, record_refusal
-from shared.settings import DoorstepSettings
-from shared.store import store_env
+from shared.contracts.meta import command_meta
+from shared.messaging.outbox import OutboxRelay
+from shared.messaging.refusals import list_refusals, record_refusal
+from shared.runtime.settings import DoorstepSettings
+from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
 from tests.visits.stories import visit_request
 

@@ -7,7 +7,7 @@ import threading
 
 from eventsourcing.persistence import IntegrityError
 
-from shared.groupcommit import GroupCommitted
+from shared.storage.groupcommit import GroupCommitted
 from tests.store.tally import Tally
 
 THREADS, SAVES_EACH = 16, 25

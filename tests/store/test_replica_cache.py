@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from shared.batching import CommandBatches
-from shared.commands import run_serialised
-from shared.freshcache import copied
-from shared.groupcommit import GroupCommitted
+from shared.storage.batching import CommandBatches
+from shared.storage.commands import run_serialised
+from shared.storage.freshcache import copied
+from shared.storage.groupcommit import GroupCommitted
 from tests.store.tally import Tally
 
 COMMANDS_EACH = 60

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from eventsourcing.application import Application
 
-from shared.commands import run_serialised
-from shared.errors import Conflict
+from shared.contracts.errors import Conflict
+from shared.storage.commands import run_serialised
 from tests.store.tally import Tally
 
 

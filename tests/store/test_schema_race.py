@@ -9,7 +9,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from shared.store import ensure_schema
+from shared.storage.store import ensure_schema
 
 pytestmark = pytest.mark.postgres
 

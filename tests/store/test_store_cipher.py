@@ -7,7 +7,7 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 
-from shared.cipher import StoreCipher
+from shared.storage.cipher import StoreCipher
 
 KEY = AESCipher.create_key(32)
 

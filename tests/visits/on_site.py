@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import httpx
 
-from shared.auth import mint_token
-from shared.settings import DoorstepSettings
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 from shared.testing.http import client_for
 from tests.visits.stories import URN, sign_out, visit_request
 

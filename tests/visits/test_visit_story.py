@@ -10,8 +10,8 @@ import pytest
 from services.visits.domain import Status, Visit
 from services.visits.domain.rules import SignOutFacts
 from shared.contracts import Actor, Role
-from shared.errors import Conflict, RulesBroken
-from shared.meta import command_meta
+from shared.contracts.errors import Conflict, RulesBroken
+from shared.contracts.meta import command_meta
 
 META = command_meta(trust_id="dev-trust", school_urn="123456", actor=Actor(id="s1", role=Role.STAFF),
                     correlation_id=uuid4(), causation_id=None)

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.bus import EventPublisher
 from shared.contracts import Actor, Role
 from shared.contracts.authorisation import VisitAuthorised, VisitConditions
-from shared.envelope import to_wire
-from shared.settings import DoorstepSettings
+from shared.messaging.bus import EventPublisher
+from shared.messaging.envelope import to_wire
+from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import anonymous, client_for
 from shared.testing.wire import EventTap
 from tests.visits.stories import URN, sign_out, visit_request

@@ -11,9 +11,9 @@ from playwright.async_api import expect
 
 from services.web.session import COOKIE, Session, Sessions
 from services.web.settings import WebSettings
-from shared.auth import mint_token
-from shared.launcher import EVERYTHING
-from shared.settings import DoorstepSettings
+from shared.runtime.launcher import EVERYTHING
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
 from shared.testing.http import client_for
 from tests.visits.on_site import VisitsOnSite
 from tests.web.browser import Accessibility, chromium, sign_in

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Page, expect
 
-from shared.launcher import EVERYTHING, Cluster
-from shared.settings import DoorstepSettings
+from shared.runtime.launcher import EVERYTHING, Cluster
+from shared.runtime.settings import DoorstepSettings
 from tests.web.browser import Accessibility, chromium, screenshot, sign_in
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]

@@ -9,7 +9,7 @@ import httpx
 import yaml
 from playwright.async_api import expect
 
-from shared.launcher import EVERYTHING
+from shared.runtime.launcher import EVERYTHING
 from tests.identity.idp import running_idp
 from tests.web.browser import Accessibility, chromium
 from tests.web.test_pages import URN, pytestmark  # noqa: F401 - the same marks

@@ -10,8 +10,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import Gone
-from shared.meta import Meta
+from shared.contracts.errors import Gone
+from shared.contracts.meta import Meta
 
 
 class AckLink(Aggregate):

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.meta import Meta
+from shared.contracts.meta import Meta
 
 
 class Delivery(Aggregate):

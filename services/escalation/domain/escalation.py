@@ -10,8 +10,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from services.escalation.domain.ladder import FALLBACK_LEVEL, TOP_LEVEL, Contact, level_reason
-from shared.errors import Conflict, Invalid
-from shared.meta import Meta
+from shared.contracts.errors import Conflict, Invalid
+from shared.contracts.meta import Meta
 
 OUTCOMES = ("staff_safe", "contact_made", "police_called")
 AFTER = {1: "level2_after_minutes", 2: "level3_after_minutes", 3: "fallback_after_minutes",

@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.meta import Meta
+from shared.contracts.meta import Meta
 
 DEFAULT_PLAN = {"check_in_interval_minutes": 30, "no_one_home_wait_minutes": 20,
                 "grace_minutes": 5, "reminder_before_minutes": 5, "level2_after_minutes": 10,

@@ -12,8 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import Conflict
-from shared.meta import Meta
+from shared.contracts.errors import Conflict
+from shared.contracts.meta import Meta
 
 # Rules, each with the policy line it comes from.
 INCIDENT_SHARED_BY_END_OF_WORKING_DAY = (

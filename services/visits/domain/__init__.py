@@ -13,8 +13,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from services.visits.domain.rules import SignOutFacts, sign_out_breaks
-from shared.errors import Conflict, RulesBroken
-from shared.meta import Meta
+from shared.contracts.errors import Conflict, RulesBroken
+from shared.contracts.meta import Meta
 
 
 class Status(StrEnum):

@@ -1,0 +1,157 @@
+"""Request bodies of the HTTP API: bad input is refused at the edge with a 422 that says why."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.authorisation.domain.scoring import Kind
+from shared.contracts.base import Distinct, StaffId
+
+Level = Literal["low", "medium", "high"]
+Score = Field(ge=1, le=5)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChecklistIn(Body):
+    """The initial risk assessment checklist (West Norfolk, Appendix 2)."""
+
+    violent_offences: bool
+    drugs_or_alcohol: bool
+    other_agency_risks: bool
+    pets: bool
+    pets_threatening: bool = False
+    intimidating_visitors: bool
+    property_hazards: bool
+    contact_outside_home_advised: bool
+    confident_safety_measures_in_place: bool
+    areas_of_concern: str | None = Field(None, max_length=4000)
+    level_without_controls: Level
+    control_measures: str | None = Field(None, max_length=4000)
+    level_with_controls: Level
+
+    @model_validator(mode="after")
+    def _concerns_explained(self) -> ChecklistIn:
+        concerns = [self.violent_offences, self.drugs_or_alcohol, self.other_agency_risks,
+                    self.pets_threatening, self.intimidating_visitors, self.property_hazards,
+                    self.contact_outside_home_advised, not self.confident_safety_measures_in_place]
+        if any(concerns) and not self.areas_of_concern:
+            raise ValueError("a concern was answered: describe it in areas_of_concern")
+        return self
+
+
+class HazardIn(Body):
+    """One row of the full risk assessment (West Norfolk, Appendix 4)."""
+
+    hazard: str = Field(min_length=1, max_length=500)
+    who_affected: str = Field(min_length=1, max_length=500)
+    likelihood: int = Score
+    consequence: int = Score
+    controls: str = Field("", max_length=2000)
+    further_action: str | None = Field(None, max_length=2000)
+    by_whom: StaffId | None = None
+    by_when: date | None = None
+    residual_likelihood: int | None = Field(None, ge=1, le=5)
+    residual_consequence: int | None = Field(None, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _further_action_owned(self) -> HazardIn:
+        if self.further_action and not (self.by_whom and self.by_when):
+            raise ValueError("further action needs by_whom and by_when")
+        if (self.residual_likelihood is None) != (self.residual_consequence is None):
+            raise ValueError("give both residual_likelihood and residual_consequence, or neither")
+        return self
+
+
+class DoorIn(Body):
+    """The dynamic assessment at the door (Ordsall section 4, St Laurence's, West Norfolk 2.12)."""
+
+    raised_voices_or_aggression: bool
+    under_influence: bool
+    inappropriately_dressed: bool = False
+    appropriate_adult_present: bool
+    child_alone: bool = False
+    animals_secured: bool = True
+    outcome: Literal["proceed", "doorstep_only", "withdraw"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class AssessmentIn(Body):
+    """A risk assessment for the visit's household: details, or at least a score."""
+
+    kind: Kind = Kind.INITIAL
+    score: int | None = Field(None, ge=1, le=25, description="1-25; derived from details if absent")
+    review_date: date | None = None
+    checklist: ChecklistIn | None = None
+    hazards: list[HazardIn] = Field(default_factory=list, max_length=50)
+    door: DoorIn | None = None
+
+    @model_validator(mode="after")
+    def _details_fit_kind(self) -> AssessmentIn:
+        details = {"checklist": self.checklist is not None, "hazards": bool(self.hazards),
+                   "door": self.door is not None}
+        wanted = {Kind.INITIAL: "checklist", Kind.FULL: "hazards", Kind.DYNAMIC: "door"}[self.kind]
+        wrong = [name for name, given in details.items() if given and name != wanted]
+        if wrong:
+            raise ValueError(f"a {self.kind} assessment takes {wanted}, not {', '.join(wrong)}")
+        if self.score is None and not details[wanted]:
+            raise ValueError(f"give a score (1-25) or the {wanted} of the {self.kind} assessment")
+        return self
+
+
+class SignOffIn(Body):
+    note: str | None = Field(None, max_length=2000)
+
+
+class ReviewIn(Body):
+    """A review of a full assessment (Appendix 4: annually, after an incident, after a change)."""
+
+    review_date: date | None = Field(None, description="next review; default per the policy")
+    note: str | None = Field(None, max_length=2000)
+
+
+class DecisionIn(Body):
+    """Authorise or decline the visit."""
+
+    decision: Literal["authorise", "decline"]
+    reason: str | None = Field(None, max_length=2000)
+    staff_ids: Annotated[list[StaffId], Distinct] | None = Field(
+        None, min_length=1, description="the staff this decision covers; default: as requested")
+    lone_visit_approved: bool = Field(False, description="explicit approval of a lone visit")
+    responsible_contact: StaffId | None = Field(None, description="named for out-of-hours visits")
+    out_of_hours_reason: str | None = Field(None, max_length=2000)
+    drivers: Annotated[list[StaffId], Distinct] = Field(default_factory=list,
+                                                         description="staff who will drive")
+    doorstep_only: bool = False
+
+
+class DocumentsIn(Body):
+    """Expiry dates of a driver's documents; absent means not on record."""
+
+    licence: date | None = None
+    mot: date | None = None
+    business_insurance: date | None = None
+
+
+SchoolRole = Literal["staff", "buddy", "office", "dsl", "deputy_dsl", "slt", "headteacher"]
+
+
+class StaffMemberIn(Body):
+    roles: Annotated[list[SchoolRole], Distinct] = Field(
+        min_length=1, description="school roles only: trust-wide roles are not on a register")
+    documents: DocumentsIn = Field(default_factory=DocumentsIn)
+
+
+class AssignmentIn(Body):
+    pack: str = Field(min_length=1, max_length=63)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class PackFileIn(Body):
+    filename: str = Field("pack.yaml", min_length=1, max_length=200)
+    content: str = Field(min_length=1, max_length=200_000)

@@ -1,0 +1,125 @@
+"""The outbox relay: follows a service's notification log and publishes each event once.
+
+Position is tracked in the service's own store. A crash after publishing and before the
+position is saved republishes with the same Nats-Msg-Id, which JetStream de-duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Notification, Tracking, TrackingRecorder
+
+from shared.contracts import IntegrationEvent
+from shared.storage.freshcache import FreshCached
+
+log = logging.getLogger(__name__)
+
+Translate = Callable[[DomainEventProtocol[Any]], Sequence[IntegrationEvent]]
+# Starts publishing one event and gives back its acknowledgement, still to be awaited.
+Send = Callable[[IntegrationEvent], Awaitable[Awaitable[object]]]
+
+
+class OutboxRelay:
+    """Publishes what the store holds, in notification order, at least once; de-duplicated by id.
+
+    Publishes are pipelined for throughput, but never two events of one aggregate at once, and
+    the saved position only passes events whose acknowledgement came back: a failure anywhere
+    means those after it are sent again (and de-duplicated), never that one is skipped.
+    """
+
+    batch_size = 200
+    window_size = 64
+
+    def __init__(self, app: Application[Any], tracking: TrackingRecorder, translate: Translate,
+                 send: Send, *, poll_seconds: float = 0.05, fault: str = "") -> None:
+        self.app = app
+        self.tracking = tracking
+        self.translate = translate
+        self.send = send
+        self.poll_seconds = poll_seconds
+        self.fault = fault
+        self.position_name = f"outbox:{app.name}"
+        self.wakeup = asyncio.Event()
+        self.saving = threading.Lock()  # held while the position is written; `stop` waits on it
+        self.closed = False
+
+    def position(self) -> int:
+        return self.tracking.max_tracking_id(self.position_name) or 0
+
+    def nudge(self) -> None:
+        """Something was just stored: look now rather than at the next poll."""
+        self.wakeup.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            published = await self.relay_once()
+            if not published:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+                self.wakeup.clear()
+
+    async def relay_once(self) -> int:
+        start = await asyncio.to_thread(self.position)
+        notifications: Sequence[Notification] = await asyncio.to_thread(
+            self.app.recorder.select_notifications, start + 1, self.batch_size
+        )
+        progress = _Progress(start)
+        try:
+            window: list[tuple[int, list[Awaitable[object]]]] = []
+            in_flight: set[Any] = set()
+            for notification in notifications:
+                if notification.originator_id in in_flight or len(window) >= self.window_size:
+                    await self._settle(window, progress)
+                    window, in_flight = [], set()
+                domain_event = self._domain_event(notification)
+                acks = [await self.send(event) for event in self.translate(domain_event)]
+                window.append((notification.id, acks))
+                in_flight.add(notification.originator_id)
+            await self._settle(window, progress)
+        finally:
+            if progress.done > start:
+                await asyncio.to_thread(self._save, progress.done)
+        return progress.done - start
+
+    def _domain_event(self, notification: Notification) -> DomainEventProtocol[Any]:
+        if isinstance(self.app, FreshCached):  # what this process just stored, without decoding
+            return self.app.stored_event(notification)
+        return self.app.mapper.to_domain_event(notification)
+
+    async def _settle(self, window: list[tuple[int, list[Awaitable[object]]]],
+                      progress: _Progress) -> None:
+        results = await asyncio.gather(*(ack for _, acks in window for ack in acks),
+                                       return_exceptions=True)
+        outcomes = iter(results)
+        for notification_id, acks in window:
+            for _ in acks:
+                outcome = next(outcomes)
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            progress.done = notification_id
+        if window and self.fault == "exit-after-publish":
+            log.warning("fault injection: exiting after publish, before saving position")
+            os._exit(137)
+
+    def _save(self, notification_id: int) -> None:
+        with self.saving:
+            if self.closed:
+                return  # the store is closed: the position is saved again after the restart
+            try:
+                self.tracking.insert_tracking(Tracking(self.position_name, notification_id))
+            except IntegrityError:
+                log.info("another relay replica saved position %s first", notification_id)
+
+
+class _Progress:
+    def __init__(self, done: int) -> None:
+        self.done = done

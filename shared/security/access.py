@@ -1,0 +1,222 @@
+"""The one access policy: for every route of every service, who may use it and how far it reaches.
+
+Data, not code scattered through routes. Every request goes through `enforce` (an app-wide
+dependency), which finds its route here, checks the bearer token, the role and the scope:
+
+- `school`: routes under /v1/schools/{urn}. A school role reaches only the schools on its
+  token; a trust-wide role reaches every school of its own trust. A school of another trust
+  answers 404, exactly as if it did not exist.
+- `trust`: trust-wide records (the audit trail, refused messages) of the token's own trust.
+- `catalogue`: shared, non-personal reference data (the policy packs): any signed-in role.
+- `public`: no token (health).
+
+A route with no entry is refused when the app is built: nothing is open by omission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.routing import APIRoute
+
+from shared.contracts import Role
+from shared.contracts.errors import NotFound
+from shared.security.tenancy import school_trust
+from shared.security.tokens import Principal, principal_from
+
+
+class Scope(StrEnum):
+    SCHOOL = "school"
+    TRUST = "trust"
+    CATALOGUE = "catalogue"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    scope: Scope
+
+
+R = Role
+FRONT_LINE = frozenset({R.STAFF, R.BUDDY, R.OFFICE, R.DSL, R.DEPUTY_DSL, R.SLT, R.HEADTEACHER})
+SENIOR = frozenset({R.DSL, R.DEPUTY_DSL, R.SLT, R.HEADTEACHER})
+DSLS = frozenset({R.DSL, R.DEPUTY_DSL})
+TRUST_WIDE = frozenset({R.TRUST_IT, R.AUDITOR, R.TRUST_SAFETY_LEAD})
+OVERSIGHT = frozenset({R.AUDITOR, R.TRUST_IT, R.TRUST_SAFETY_LEAD})
+# Who watches a visit's safety; the member of staff on the visit is never among them.
+WATCHERS = frozenset({R.BUDDY, R.OFFICE, *SENIOR, *TRUST_WIDE})
+RESPONDERS = frozenset({R.BUDDY, R.OFFICE, *SENIOR, R.TRUST_SAFETY_LEAD})
+EVERYONE = frozenset({*FRONT_LINE, *TRUST_WIDE})
+
+
+def _school(*roles: frozenset[Role] | Role) -> Rule:
+    return Rule(_roles(roles), Scope.SCHOOL)
+
+
+def _trust(*roles: frozenset[Role] | Role) -> Rule:
+    return Rule(_roles(roles), Scope.TRUST)
+
+
+def _roles(given: tuple[frozenset[Role] | Role, ...]) -> frozenset[Role]:
+    out: set[Role] = set()
+    for item in given:
+        out |= item if isinstance(item, frozenset) else {item}
+    return frozenset(out)
+
+
+S = "/v1/schools/{urn}"
+V = f"{S}/visits/{{visit_id}}"
+P = "/schools/{urn}"  # the pages
+POLICY: dict[str, Rule] = {
+    # every service
+    "GET /health": Rule(frozenset(), Scope.PUBLIC),
+    "GET /operations/refused-messages": _trust(R.TRUST_IT, R.AUDITOR),
+    # visits
+    f"POST {S}/visits": _school(FRONT_LINE),
+    f"GET {V}": _school(FRONT_LINE, TRUST_WIDE),
+    **{f"POST {V}/{step}": _school(FRONT_LINE) for step in (
+        "departure", "arrival", "check-ins", "no-one-home", "leaving", "return", "cancellation",
+        "duress")},
+    # authorisation
+    f"POST {V}/risk-assessments": _school(R.STAFF, SENIOR, R.TRUST_SAFETY_LEAD),
+    f"POST {V}/decision": _school(SENIOR),
+    f"GET {V}/authorisation": _school(FRONT_LINE, TRUST_WIDE),
+    f"GET {S}/risk-assessments/{{assessment_id}}": _school(FRONT_LINE, TRUST_WIDE),
+    f"POST {S}/risk-assessments/{{assessment_id}}/sign-off": _school(SENIOR, R.TRUST_SAFETY_LEAD),
+    f"POST {S}/risk-assessments/{{assessment_id}}/review": _school(SENIOR, R.TRUST_SAFETY_LEAD),
+    "GET /v1/policy-packs": Rule(EVERYONE, Scope.CATALOGUE),
+    "GET /v1/policy-packs/{name}": Rule(EVERYONE, Scope.CATALOGUE),
+    "POST /v1/policy-packs/validate": Rule(EVERYONE, Scope.CATALOGUE),  # checks, stores nothing
+    f"GET {S}/policy": _school(FRONT_LINE, TRUST_WIDE),
+    f"PUT {S}/policy": _school(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.HEADTEACHER),
+    f"GET {S}/staff": _school(SENIOR, R.OFFICE, TRUST_WIDE),
+    f"PUT {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
+    # escalation
+    f"GET {S}/escalations": _school(WATCHERS),
+    f"GET {S}/escalations/{{escalation_id}}": _school(WATCHERS),
+    f"GET {S}/escalations/{{escalation_id}}/history": _school(WATCHERS),
+    f"POST {S}/escalations/{{escalation_id}}/acknowledgement": _school(RESPONDERS),
+    f"POST {S}/escalations/{{escalation_id}}/no-contact": _school(RESPONDERS),
+    f"POST {S}/escalations/{{escalation_id}}/resolution": _school(RESPONDERS),
+    f"GET {S}/escalation-contacts": _school(SENIOR, R.TRUST_IT, R.TRUST_SAFETY_LEAD),
+    f"PUT {S}/escalation-contacts": _school(R.DSL, R.HEADTEACHER, R.SLT, R.TRUST_IT,
+                                            R.TRUST_SAFETY_LEAD),
+    "GET /v1/escalation-ladders": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.AUDITOR),
+    "GET /v1/escalation-contacts": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD),
+    "PUT /v1/escalation-contacts": _trust(R.TRUST_IT, R.TRUST_SAFETY_LEAD),
+    # providers' callbacks and acknowledge links: authenticated by signature or one-time code
+    "POST /v1/notifications/twilio/status": Rule(frozenset(), Scope.PUBLIC),
+    "POST /v1/notifications/twilio/keypress": Rule(frozenset(), Scope.PUBLIC),
+    "POST /v1/notifications/notify/status": Rule(frozenset(), Scope.PUBLIC),
+    "GET /a/{code}": Rule(frozenset(), Scope.PUBLIC),
+    "POST /a/{code}": Rule(frozenset(), Scope.PUBLIC),
+    # records
+    f"GET {V}/history": _school(WATCHERS),
+    f"POST {S}/incidents": _school(FRONT_LINE),
+    f"POST {S}/incidents/{{incident_id}}/sharing": _school(SENIOR),
+    f"POST {S}/concerns": _school(FRONT_LINE),
+    f"POST {S}/concerns/{{concern_id}}/receipt": _school(DSLS),
+    f"POST {V}/write-up": _school(FRONT_LINE),
+    f"GET {S}/dashboard/{{view}}": _school(WATCHERS),
+    "GET /v1/audit/history": _trust(OVERSIGHT, R.DSL, R.HEADTEACHER),
+    "GET /v1/audit/verify": _trust(OVERSIGHT),
+    "GET /v1/audit/checkpoints": _trust(OVERSIGHT),
+    "GET /v1/audit/export": _trust(OVERSIGHT),
+    "POST /v1/audit/corrections": _trust(R.DSL, R.TRUST_SAFETY_LEAD),
+    f"GET {S}/data-subjects/{{kind}}/{{subject_id}}/access-export": _school(DSLS),
+    f"POST {S}/data-subjects/{{kind}}/{{subject_id}}/erasure": _school(R.DSL),
+    # web: the pages people use (services/web), each as the API it stands on
+    "GET /": Rule(frozenset(), Scope.PUBLIC),
+    "GET /sign-in": Rule(frozenset(), Scope.PUBLIC),
+    "POST /sign-in": Rule(frozenset(), Scope.PUBLIC),  # development only; CSRF-checked
+    "POST /sign-out": Rule(EVERYONE, Scope.CATALOGUE),
+    "GET /sign-in/oidc/{trust}": Rule(frozenset(), Scope.PUBLIC),
+    "GET /sign-in/callback": Rule(frozenset(), Scope.PUBLIC),  # state, PKCE, token verified
+    f"GET {P}": _school(FRONT_LINE),
+    f"GET {P}/visits/new": _school(FRONT_LINE),
+    f"POST {P}/visits/new": _school(FRONT_LINE),
+    f"GET {P}/visits/{{visit_id}}": _school(FRONT_LINE, TRUST_WIDE),
+    f"POST {P}/visits/{{visit_id}}/{{step}}": _school(FRONT_LINE),
+    f"GET {P}/board": _school(WATCHERS),
+    f"GET {P}/board/live": _school(WATCHERS),
+    f"POST {P}/escalations/{{escalation_id}}/{{action}}": _school(RESPONDERS),
+    f"GET {P}/decisions": _school(SENIOR),
+    f"GET {P}/visits/{{visit_id}}/decide": _school(SENIOR),
+    f"POST {P}/visits/{{visit_id}}/assessment": _school(SENIOR, R.TRUST_SAFETY_LEAD),
+    f"POST {P}/visits/{{visit_id}}/decision": _school(SENIOR),
+    f"POST {P}/risk-assessments/{{assessment_id}}/{{action}}": _school(SENIOR, R.TRUST_SAFETY_LEAD),
+    f"GET {P}/visits/{{visit_id}}/chronology": _school(WATCHERS),
+    **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
+       for method in ("GET", "POST") for kind in ("incidents", "concerns")},
+    f"GET {P}/safeguarding": _school(SENIOR),
+    f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
+    f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
+    f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),
+    "GET /trust": _trust(OVERSIGHT),
+}
+
+
+def rule_for(method: str, path: str) -> Rule:
+    key = f"{method} {path}"
+    if key not in POLICY:
+        raise LookupError(f"{key} has no entry in the access policy (shared/security/access.py)")
+    return POLICY[key]
+
+
+def routes_of(api: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every operation the app serves, from its OpenAPI document."""
+    return [(method.upper(), path) for path, operations in api.openapi()["paths"].items()
+            for method in operations]
+
+
+def check_complete(api: FastAPI) -> None:
+    missing = [f"{m} {p}" for m, p in routes_of(api) if f"{m} {p}" not in POLICY]
+    if missing:
+        raise LookupError("routes with no entry in the access policy: " + ", ".join(missing))
+
+
+async def enforce(request: Request) -> None:
+    """The app-wide dependency: every route, before anything else it depends on."""
+    route: Any = request.scope.get("route")
+    path = route.path if isinstance(route, APIRoute) else request.url.path
+    rule = rule_for(request.method, path)
+    if rule.scope is Scope.PUBLIC:
+        return
+    principal = principal_from(request)
+    if rule.scope is Scope.SCHOOL:
+        reach_school(request, principal, request.path_params["urn"])
+    if principal.role not in rule.roles:
+        names = ", ".join(sorted(str(role) for role in rule.roles))
+        raise HTTPException(403, f"{request.method} {path} needs one of these roles: {names}; "
+                                 f"your token's role is {principal.role}")
+    if rule.scope is Scope.SCHOOL and not principal.trust_wide:
+        on_register(request, principal, request.path_params["urn"])
+
+
+def on_register(request: Request, principal: Principal, urn: str) -> None:
+    """A school role acts at a school only as the school's staff register says."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        return
+    strict = request.app.state.settings.environment == "production"
+    why = runtime.registers.refusal(urn, principal.user_id, principal.role, strict)
+    if why:
+        raise HTTPException(403, why)
+
+
+def reach_school(request: Request, principal: Principal, urn: str) -> None:
+    """Another trust's school does not exist for this token; another school of the same trust
+    is known, but out of a school role's reach."""
+    try:
+        trust = school_trust(request.app.state.settings, urn)
+    except NotFound:
+        raise HTTPException(404, f"no school {urn}") from None
+    if trust != principal.trust_id:
+        raise HTTPException(404, f"no school {urn}")
+    if not principal.trust_wide and urn not in principal.schools:
+        raise HTTPException(403, f"your token covers school(s) {', '.join(principal.schools)}, "
+                                 f"not {urn}")

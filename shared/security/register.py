@@ -1,0 +1,90 @@
+"""Each school's staff register, as every service knows it: who holds which school roles.
+
+Authorisation keeps the register (trust IT or the school office put people on it) and publishes
+each change as `StaffRolesChanged`. Every service reads those from the start of the stream with
+an ordered consumer of its own at start-up, and keeps the result in memory (a few thousand
+people per trust). A school role's token acts at a school only as that school's register says:
+a person not on it, or not with that role, gets 403. Trust-wide roles are never on a school's
+register. A school whose register is still empty is open to the school roles on its tokens
+(`DOORSTEP_ENVIRONMENT=production` closes it: there a school must keep its register).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from shared.contracts import Role
+from shared.contracts.authorisation import StaffRolesChanged
+from shared.messaging.envelope import EnvelopeError, from_wire
+from shared.runtime.settings import DoorstepSettings
+
+log = logging.getLogger(__name__)
+
+
+class StaffRegisters:
+    def __init__(self) -> None:
+        self.schools: dict[str, dict[str, set[Role]]] = defaultdict(dict)
+        self.ready = asyncio.Event()
+        self._pull: Any = None
+
+    def apply(self, change: StaffRolesChanged) -> None:
+        school = self.schools[change.school_urn]
+        if change.roles:
+            school[change.staff_id] = set(change.roles)
+        else:
+            school.pop(change.staff_id, None)
+
+    def refusal(self, school_urn: str, user: str, role: Role, strict: bool) -> str | None:
+        """Why this person may not act in this role at this school, or None if they may."""
+        register = self.schools.get(school_urn) or {}
+        if not register and not strict:
+            return None
+        held = register.get(user, set())
+        if role in held:
+            return None
+        if not held:
+            return (f"{user} is not on school {school_urn}'s staff register: ask the school "
+                    "office or trust IT to add them")
+        names = ", ".join(sorted(str(r) for r in held))
+        return (f"{user} is on school {school_urn}'s staff register as {names}, not {role}")
+
+    async def catch_up(self, connection: Client, settings: DoorstepSettings) -> None:
+        """Read every register change from the stream's start; `ready` once nothing is left.
+        The service starts answering only after this (its health says so)."""
+        self._pull = await connection.jetstream().pull_subscribe(
+            f"{settings.subject_root}.events.*.*.staffregister.>", stream=settings.stream_name,
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
+                                  inactive_threshold=300.0))
+        while (await self._pull.consumer_info()).num_pending > 0:
+            await self._fetch(timeout=1.0)
+        self.ready.set()
+
+    async def keep_up(self) -> None:
+        """Then follow each change as it is published (a background task)."""
+        while True:
+            await self._fetch(timeout=1.0)
+
+    async def _fetch(self, timeout: float) -> None:
+        try:
+            messages = await self._pull.fetch(256, timeout=timeout)
+        except TimeoutError:  # nats' and asyncio's alike: nothing new
+            return
+        for message in messages:
+            self._take(message)
+
+    def _take(self, message: Msg) -> None:
+        try:
+            event = from_wire(dict(message.headers or {}), message.data)
+        except EnvelopeError as error:
+            log.warning("unreadable register change on %s: %s", message.subject, error)
+            return
+        source = (message.headers or {}).get("ce-source")
+        if isinstance(event, StaffRolesChanged) and source == event.origin():
+            self.apply(event)
