@@ -10,8 +10,8 @@ from services.authorisation.integration import translate
 from services.authorisation.packs import PACKS_DIR, Catalogue
 from services.authorisation.settings import AuthorisationSettings
 from services.authorisation.subscribers import subscriptions
-from shared.runtime.service import Runtime, create_api
 from shared.runtime.settings import DoorstepSettings
+from shared.service.process import Runtime, create_api
 from shared.storage.keystore import open_key_store
 from shared.storage.sealing import Sealer
 from shared.storage.store import store_env

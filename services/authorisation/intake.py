@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 from typing import Any
 
-from services.authorisation.api.schemas import AssessmentIn
+from services.authorisation.commands import AssessmentIn
 from services.authorisation.domain import scoring
 from services.authorisation.domain.policy import PolicyPack
 from services.authorisation.domain.scoring import Kind

@@ -13,9 +13,9 @@ from shared.contracts.base import TRUST_WIDE_URN, StaffId
 from shared.contracts.meta import command_meta
 from shared.contracts.visits import Phone
 from shared.http.answers import request_id
-from shared.runtime.service import runtime_of
 from shared.security.tenancy import schools_of
 from shared.security.tokens import CurrentPrincipal
+from shared.service.process import runtime_of
 
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["escalation"])
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN")]

@@ -20,8 +20,8 @@ from services.escalation.scheduler import DeadlineIndex, Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
 from services.escalation.subscribers import subscriptions
 from services.escalation.twilio import TwilioGateway
-from shared.runtime.service import Runtime, create_api
 from shared.runtime.settings import DoorstepSettings
+from shared.service.process import Runtime, create_api
 from shared.storage.keystore import open_key_store
 from shared.storage.sealing import Sealer
 from shared.storage.store import store_env

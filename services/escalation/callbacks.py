@@ -21,7 +21,7 @@ from services.escalation.notifications import Notifications
 from services.escalation.settings import EscalationSettings
 from services.escalation.twilio import outcome_of, signed
 from shared.contracts.errors import Conflict, Forbidden
-from shared.runtime.service import runtime_of
+from shared.service.process import runtime_of
 
 router = APIRouter(tags=["notifications"])
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,32}$", description="the link's code")]

@@ -20,9 +20,9 @@ from shared.contracts.errors import Invalid
 from shared.contracts.meta import Meta, command_meta
 from shared.contracts.visits import Reference
 from shared.http.answers import request_id
-from shared.runtime.service import runtime_of
 from shared.security.tenancy import trust_of
 from shared.security.tokens import CurrentPrincipal, Principal
+from shared.service.process import runtime_of
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
 AsOf = Annotated[datetime | None, Query(description="only what had happened by this time")]

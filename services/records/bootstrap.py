@@ -16,8 +16,8 @@ from services.records.settings import RecordsSettings
 from services.records.subscribers import subscriptions
 from services.records.tables import trail_engine
 from services.records.trail import Trail
-from shared.runtime.service import Runtime, create_api
 from shared.runtime.settings import DoorstepSettings
+from shared.service.process import Runtime, create_api
 from shared.storage.cipher import StoreCipher
 from shared.storage.keystore import open_key_store
 from shared.storage.sealing import Sealer

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.records.api import App, Urn
 from services.records.trail import Selection
 from shared.contracts.errors import NotFound
-from shared.runtime.service import runtime_of
 from shared.security.tenancy import trust_of
 from shared.security.tokens import CurrentPrincipal
+from shared.service.process import runtime_of
 from shared.storage.keystore import DataSubject
 
 router = APIRouter(prefix="/v1/schools/{urn}/data-subjects/{kind}/{subject_id}",

@@ -15,9 +15,9 @@ from shared.contracts.base import Distinct, StaffId, distinct
 from shared.contracts.meta import Meta, command_meta
 from shared.contracts.visits import Phone, Reference
 from shared.http.answers import request_id
-from shared.runtime.service import runtime_of
 from shared.security.tenancy import trust_of
 from shared.security.tokens import CurrentPrincipal, Principal
+from shared.service.process import runtime_of
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
 router = APIRouter(prefix="/v1/schools/{urn}/visits", tags=["visits"])

@@ -8,8 +8,8 @@ from services.visits import api
 from services.visits.application import VisitsApplication
 from services.visits.integration import translate
 from services.visits.subscribers import subscriptions
-from shared.runtime.service import Runtime, create_api
 from shared.runtime.settings import DoorstepSettings
+from shared.service.process import Runtime, create_api
 from shared.storage.keystore import open_key_store
 from shared.storage.sealing import Sealer
 from shared.storage.store import store_env

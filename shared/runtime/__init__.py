@@ -1,6 +1,6 @@
-"""Runtime: the life of a service process and of the whole system.
+"""Runtime: what every process needs before anything else runs.
 
-One service's store, bus, relay and subscribers started and stopped as one (`service`), the
-settings every service reads (`settings`), and starting the four services as child processes that
-die with their parent (`launcher`, `lifeline`).
+The settings every service reads from the environment (`settings`), and child processes that
+start together and die with their parent (`launcher`, `lifeline`). It imports nothing else of
+`shared/`, so every other package may build on it.
 """

@@ -7,8 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.authorisation.api.schemas import AssessmentIn, DecisionIn
 from services.authorisation.application import AuthorisationApp
+from services.authorisation.commands import AssessmentIn, DecisionIn
 from shared.contracts import Actor, Role
 from shared.contracts.errors import Invalid, NotFound
 from shared.contracts.records import IncidentReported

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.authorisation.api.schemas import AssessmentIn, AssignmentIn, DecisionIn, StaffMemberIn
 from services.authorisation.application import AuthorisationApp
+from services.authorisation.commands import AssessmentIn, AssignmentIn, DecisionIn, StaffMemberIn
 from shared.contracts import Actor, Role
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.store import store_env

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from uuid import uuid4
 
-from services.authorisation.api.schemas import AssessmentIn, DecisionIn
 from services.authorisation.application import AuthorisationApp
+from services.authorisation.commands import AssessmentIn, DecisionIn
 from services.authorisation.domain.rules import broken_rules, conditions
 from shared.contracts import Actor, Role
 from shared.runtime.settings import DoorstepSettings

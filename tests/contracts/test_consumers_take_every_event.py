@@ -27,8 +27,8 @@ from services.visits.bootstrap import build_runtime as visits
 from shared.contracts import EVENT_TYPES, IntegrationEvent
 from shared.messaging.bus import Refuse
 from shared.messaging.envelope import from_wire, to_wire
-from shared.runtime.service import Runtime
 from shared.runtime.settings import DoorstepSettings
+from shared.service.process import Runtime
 from tests.contracts.schema_strategies import from_schema
 from tests.contracts.test_envelope import written_as_the_library_writes_it
 

@@ -17,7 +17,7 @@ import services.authorisation.application
 import services.escalation.application
 import services.records.application
 import services.visits.application  # noqa: F401
-import shared.runtime.service  # noqa: F401
+import shared.service.process  # noqa: F401
 from services.authorisation.domain.household import Household
 from services.authorisation.domain.school import SchoolPolicy, StaffRegister
 from shared.contracts.ladder import SchoolLadder

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.authorisation.api.decisions import app_of
-from services.authorisation.api.schemas import AssignmentIn, PackFileIn, StaffMemberIn
+from services.authorisation.commands import AssignmentIn, PackFileIn, StaffMemberIn
 from services.authorisation.domain.school import StaffRegister
 from services.authorisation.packs import PolicyError
 from shared.contracts.base import SchoolUrn, StaffId

@@ -7,14 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 
-from services.authorisation.api.schemas import AssessmentIn, DecisionIn, ReviewIn, SignOffIn
 from services.authorisation.application import AuthorisationApp
+from services.authorisation.commands import AssessmentIn, DecisionIn, ReviewIn, SignOffIn
 from services.authorisation.domain import RiskAssessment, VisitCase
 from services.authorisation.domain.household import Requirement
 from shared.contracts.base import SchoolUrn
 from shared.http.answers import request_id
-from shared.runtime.service import runtime_of
 from shared.security.tokens import CurrentPrincipal
+from shared.service.process import runtime_of
 
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["assessments and decisions"])
 

@@ -1,4 +1,5 @@
-"""Request bodies of the HTTP API: bad input is refused at the edge with a 422 that says why."""
+"""The commands of the authorisation service, as the HTTP API receives them: bad input is refused
+at the edge with a 422 that says why, before any use case runs."""
 
 from __future__ import annotations
 
