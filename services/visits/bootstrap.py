@@ -1,4 +1,4 @@
-"""Wires the visits service: store, translation, subscribers, routes."""
+"""Wires the visits service: its settings, store, translation, subscribers, routes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.visits import api
 from services.visits.application import VisitsApplication
 from services.visits.integration import translate
+from services.visits.settings import VisitsSettings
 from services.visits.subscribers import subscriptions
 from shared.runtime.settings import DoorstepSettings
 from shared.service.process import Runtime, create_api
@@ -18,8 +19,9 @@ NAME = "visits"
 
 
 def build_runtime(settings: DoorstepSettings) -> Runtime:
+    own = VisitsSettings()
     app = VisitsApplication(store_env(settings, NAME), sealer=Sealer(open_key_store(settings)),
-                            timezone=settings.timezone,
+                            timezone=own.timezone,
                             ladder_required=settings.environment == "production")
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))

@@ -13,12 +13,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from services.web import board, dsl, oidc, safeguarding, signin, staff, trust
+from services.web.api import board, dsl, oidc, safeguarding, signin, staff, trust
+from services.web.api.pages import page
 from services.web.backend import Backend
-from services.web.live import Live
-from services.web.pages import page
 from services.web.session import SessionAuth, Sessions
 from services.web.settings import DEV_SESSION_SECRET, WebSettings
+from services.web.subscribers import Live
 from shared.http.bodies import CheckedBodies
 from shared.runtime.settings import DoorstepSettings
 from shared.security.access import check_complete, enforce

@@ -50,6 +50,15 @@ def new_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
+def home_of(role: str, schools: list[str]) -> str:
+    """Where a person starts: the trust's page, their school's board or page, or sign-in."""
+    if role in ("auditor", "trust_it", "trust_safety_lead") or not schools:
+        return "/trust" if role in ("auditor", "trust_it", "trust_safety_lead") else "/sign-in"
+    if role in ("buddy", "office"):
+        return f"/schools/{schools[0]}/board"
+    return f"/schools/{schools[0]}"
+
+
 class SessionAuth:
     """ASGI middleware: a valid session cookie stands for `Authorization: Bearer <its token>`."""
 

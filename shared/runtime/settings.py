@@ -33,7 +33,6 @@ class DoorstepSettings(BaseSettings):
     default_trust: str = Field("dev-trust", pattern=r"^[a-z0-9][a-z0-9-]*$")
     schools_file: Path | None = Field(None, description="YAML map of trust id to school URNs")
     identity_file: Path | None = Field(None, description="YAML: each trust's OIDC provider")
-    timezone: str = Field("Europe/London", description="the schools' local time zone")
     relay_hold: bool = Field(False, description="keep the outbox relay paused (maintenance)")
     relay_poll_seconds: float = 0.05
     fault: str = Field("", description="test-only fault injection, e.g. exit-after-publish")

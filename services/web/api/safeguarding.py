@@ -10,9 +10,9 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.pages import after, backend, page
+from services.web.api.pages import after, backend, page
+from services.web.api.staff import ids
 from services.web.session import CheckedSession, PageSession
-from services.web.staff import ids
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
 router = APIRouter(prefix="/schools/{urn}", tags=["pages"])

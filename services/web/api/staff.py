@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.web.pages import after, backend, live, page
+from services.web.api.pages import after, backend, live, page
 from services.web.session import CheckedSession, PageSession
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]

@@ -8,8 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.assess import CHECKLIST, HAZARD_ROWS, checklist_body, hazards_body
-from services.web.pages import after, backend, live, page
+from services.web.api.assess import CHECKLIST, HAZARD_ROWS, checklist_body, hazards_body
+from services.web.api.pages import after, backend, live, page
 from services.web.session import CheckedSession, PageSession
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from services.web.backend import Answer, Backend
-from services.web.live import Live
 from services.web.session import Session
+from services.web.subscribers import Live
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 templates.env.globals["now"] = lambda: datetime.now(UTC)
 
 

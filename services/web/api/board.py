@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sse_starlette import EventSourceResponse
 
-from services.web.pages import after, backend, live, page, templates
+from services.web.api.pages import after, backend, live, page, templates
 from services.web.session import CheckedSession, PageSession
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.oidc import sign_in_providers
-from services.web.pages import page
+from services.web.api.oidc import sign_in_providers
+from services.web.api.pages import page
 from services.web.session import (
     COOKIE,
     SIGN_IN_COOKIE,
@@ -17,6 +17,7 @@ from services.web.session import (
     Session,
     Sessions,
     cookie_options,
+    home_of,
     new_csrf,
 )
 from shared.cli.seed import PEOPLE, SCHOOL
@@ -32,14 +33,6 @@ def people() -> list[tuple[str, str]]:
     """(person, role) of the embedded default's seeded people."""
     school = [(person, roles[0]) for person, roles in PEOPLE.items()]
     return school + list(TRUST_PEOPLE.items())
-
-
-def home_of(role: str, schools: list[str]) -> str:
-    if role in ("auditor", "trust_it", "trust_safety_lead") or not schools:
-        return "/trust" if role in ("auditor", "trust_it", "trust_safety_lead") else "/sign-in"
-    if role in ("buddy", "office"):
-        return f"/schools/{schools[0]}/board"
-    return f"/schools/{schools[0]}"
 
 
 @router.get("/", response_class=RedirectResponse, summary="home")

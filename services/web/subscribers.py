@@ -1,5 +1,9 @@
-"""Follows the stream: every event of the last hours, then each new one, onto the schools' boards;
-and tells the pages open on a school that its board changed (server-sent events)."""
+"""What the pages hear from the bus: every event, onto the schools' boards.
+
+`Live` follows the stream (every event of the last hours, then each new one) with an ordered
+consumer, applies each to its school's `Board` (`domain`), and tells the pages open on that
+school that its board changed (server-sent events, `api/board.py`).
+"""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.pages import backend, live, page
+from services.web.api.pages import backend, live, page
+from services.web.api.staff import local_iso
 from services.web.session import PageSession
-from services.web.staff import local_iso
 from shared.security.tenancy import schools_of
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]

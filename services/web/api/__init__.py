@@ -1,0 +1,7 @@
+"""The pages' routes, server-rendered. Thin: read the form, call a service's API, render.
+
+`signin` and `oidc`: signing in; `staff`: staff on a phone; `board`: the buddy and office
+board; `dsl` (with `assess`, its forms): requests and decisions; `safeguarding`: incidents and
+concerns; `trust`: trust operations and auditors; `pages`: the templates and what every page
+shares.
+"""
