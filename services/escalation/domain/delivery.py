@@ -89,3 +89,11 @@ RECEIPTS = ("delivered", "answered", "failed", "no_answer", "voicemail")
 # FailedGoesToTheNextChannel: a text that did not arrive becomes a call, and a call nobody
 # answered becomes a text, so each person is tried every way Doorstep has.
 NEXT_CHANNEL = {"sms": "voice", "voice": "sms"}
+
+
+def role_of(delivery: Delivery) -> str:
+    """The role the delivery's recipient was told as (a buddy is in no directory)."""
+    for contact in delivery.message.get("contacts", []):
+        if contact["person_id"] == delivery.recipient_id:
+            return str(contact["role"])
+    return "buddy"
