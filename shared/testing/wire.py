@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +14,7 @@ from shared.contracts import IntegrationEvent
 from shared.messaging.credentials import connect_options
 from shared.messaging.envelope import from_wire
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.polling import until
 
 
 @dataclass
@@ -54,13 +53,9 @@ class EventTap:
 
     async def wait_for(self, check: Callable[[list[Seen]], bool], timeout: float = 20.0,
                        what: str = "events") -> list[Seen]:
-        deadline = time.monotonic() + timeout
-        while not check(self.seen):
-            if time.monotonic() > deadline:
-                got = [s.event.event_type() for s in self.seen]
-                raise AssertionError(f"timed out waiting for {what}; saw {got}")
-            await asyncio.sleep(0.05)
-        return self.seen
+        """The events seen, once `check` holds of them."""
+        return await until(lambda: self.seen, what, seconds=timeout, ready=check,
+                           show=lambda seen: [s.event.event_type() for s in seen])
 
     async def wait_for_type(self, name: str, count: int = 1, timeout: float = 20.0
                             ) -> list[IntegrationEvent]:

@@ -3,7 +3,6 @@ trust-wide role its own trust; nobody ever sees another trust's entries."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from shared.contracts import Actor, Role
 from shared.contracts.records import SafeguardingConcernRaised
 from shared.security.tokens import mint_token
 from shared.storage.keystore import DataSubject
+from shared.testing.polling import until
 from shared.testing.sealing import scratch_sealer
 from tests.access.test_policy_matrix import OTHER, OWN, SCHOOLS_YAML, SIBLING
 from tests.robustness.test_trail_never_stalls import Bus
@@ -57,10 +57,12 @@ async def test_audit_reads_and_corrections_stay_in_reach(make_settings, make_clu
     async with client("auditor", "t1", []) as auditor1, client("auditor", "t2", []) as auditor2, \
             client("dsl", "t1", [OWN]) as dsl, client("dsl", "t1", [SIBLING]) as sibling_dsl, \
             client("trust_safety_lead", "t2", []) as lead2:
-        for _ in range(100):
-            if await pupil_history(auditor1) == {OWN, SIBLING} and await pupil_history(auditor2):
-                break
-            await asyncio.sleep(0.1)
+        async def both_trusts_recorded() -> bool:
+            return await pupil_history(auditor1) == {OWN, SIBLING} and bool(
+                await pupil_history(auditor2))
+
+        await until(both_trusts_recorded, "both trusts' concerns in the trail", seconds=20,
+                    every=0.1)
         assert await pupil_history(auditor1) == {OWN, SIBLING}
         assert await pupil_history(auditor2) == {OTHER}
         assert await pupil_history(dsl) == {OWN}

@@ -3,11 +3,12 @@ more decisions or assessments."""
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 import pytest
 
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from tests.visits.on_site import AUTHORISE, VisitsOnSite
 from tests.visits.stories import URN
 
@@ -32,11 +33,13 @@ async def test_decline_needs_a_decider_and_a_signed_out_visit_takes_no_more(make
         assert "needs one of these roles" in refused.json()["detail"]
 
     async with client_for(settings, url, user="dsl-0001", role="dsl", schools=[URN]) as dsl:
-        for _ in range(100):  # the sign-out reaches authorisation over NATS
-            case = (await dsl.get(f"{base}/authorisation")).json()
-            if case["closed_for_decisions"]:
-                break
-            await asyncio.sleep(0.1)
+
+        async def the_case() -> dict[str, Any]:
+            case: dict[str, Any] = (await dsl.get(f"{base}/authorisation")).json()
+            return case
+
+        case = await until(the_case, "the sign-out reach authorisation", seconds=20, every=0.1,
+                           ready=lambda found: found["closed_for_decisions"])
         assert case["closed_for_decisions"] == "the visit has been signed out"
         late = await dsl.post(f"{base}/decision", json=decline)
         assert late.status_code == 409, late.text
@@ -46,5 +49,5 @@ async def test_decline_needs_a_decider_and_a_signed_out_visit_takes_no_more(make
         assessed = await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4})
         assert assessed.status_code == 409, assessed.text
         assert "has been signed out" in assessed.json()["detail"]
-        case = (await dsl.get(f"{base}/authorisation")).json()
+        case = await the_case()
     assert case["decision"] == "authorised"  # the DSL's authorisation stands

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
+from shared.testing.polling import until
 from tests.visits.stories import URN, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -37,17 +36,14 @@ async def test_a_school_role_acts_only_as_the_register_says(make_settings, make_
             return await visits.post(f"/v1/schools/{URN}/visits", json=visit_request([user]),
                                      headers=as_(settings, user, role))
 
-        for _ in range(100):  # the register reaches the visits service over NATS
-            stranger = await request("staff-0009", "staff")
-            if stranger.status_code == 403:
-                break
-            await asyncio.sleep(0.1)
-        assert stranger.status_code == 403, stranger.text
+        stranger = await until(lambda: request("staff-0009", "staff"),  # the register, over NATS
+                               "the register reach visits", seconds=20, every=0.1,
+                               ready=lambda answer: answer.status_code == 403,
+                               show=lambda answer: answer.text)
         assert "staff-0009 is not on school 123456's staff register" in stranger.text
-        for _ in range(100):  # both members arrive, in order
-            if (await request("dsl-0001", "dsl")).status_code == 201:
-                break
-            await asyncio.sleep(0.1)
+        await until(lambda: request("dsl-0001", "dsl"), "both members reach visits, in order",
+                    seconds=20, every=0.1, ready=lambda answer: answer.status_code == 201,
+                    show=lambda answer: answer.text)
         assert (await request("staff-0001", "staff")).status_code == 201
         assert (await request("dsl-0001", "dsl")).status_code == 201
         promoted = await request("staff-0001", "dsl")  # a token claiming more than the register

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from shared.messaging.envelope import from_wire, to_wire
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.storage.keystore import DataSubject
+from shared.testing.polling import until
 from shared.testing.sealing import scratch_sealer
 
 URN = "100001"
@@ -79,14 +78,12 @@ class Bus:
                 found.append((msg.subject or "", event))
         return found
 
-    async def wait_for(self, event_type: str, count: int = 1, timeout: float = 10.0
+    async def wait_for(self, event_type: str, count: int = 1, timeout: float = 20.0
                        ) -> list[tuple[str, IntegrationEvent]]:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = await self.events(event_type)
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            await asyncio.sleep(0.1)
+        """The stream's events of one type, once it holds `count` of them."""
+        return await until(lambda: self.events(event_type), f"{count} x {event_type} on the stream",
+                           seconds=timeout, every=0.1, ready=lambda found: len(found) >= count,
+                           show=lambda found: [subject for subject, _ in found])
 
 
 class Service:
@@ -117,13 +114,11 @@ class Service:
                                                    headers=self.token(role, user, urn))
         return response
 
-    async def known(self, visit_id: UUID, urn: str = URN, timeout: float = 10.0) -> None:
+    async def known(self, visit_id: UUID, urn: str = URN, timeout: float = 20.0) -> None:
         """Wait until the VisitRequested has reached the service."""
-        deadline = time.monotonic() + timeout
         path = f"/v1/schools/{urn}/visits/{visit_id}/authorisation"
-        while self.get(path, urn=urn).status_code == 404:
-            assert time.monotonic() < deadline, f"visit {visit_id} never reached authorisation"
-            await asyncio.sleep(0.05)
+        await until(lambda: self.get(path, urn=urn), f"visit {visit_id} reach authorisation",
+                    seconds=timeout, ready=lambda answer: answer.status_code != 404)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +13,7 @@ from shared.contracts import Actor, Role
 from shared.contracts.authorisation import RiskAssessed, VisitAuthorised, VisitDeclined
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import Arrived, VisitRequested
+from shared.testing.polling import until
 from shared.testing.sealing import sealed
 from tests.authorisation.conftest import URN, Bus, Service, next_weekday, visit_requested
 
@@ -43,12 +42,8 @@ async def requested(service: Service, bus: Bus, **kwargs: Any) -> tuple[VisitReq
 async def requirement_when(service: Service, base: str, ready: Callable[[Any], bool]
                            ) -> Any:
     """The visit's assessment requirement, once an event just published has been handled."""
-    deadline = time.monotonic() + 10
-    while True:
-        need = service.get(f"{base}/authorisation").json()["requirement"]
-        if ready(need) or time.monotonic() > deadline:
-            return need
-        await asyncio.sleep(0.05)
+    return await until(lambda: service.get(f"{base}/authorisation").json()["requirement"],
+                       "the requirement the event makes", ready=ready)
 
 
 def follow_up(cause: VisitRequested, event_class: type[Any], **fields: Any) -> Any:

@@ -38,6 +38,7 @@ from services.records import tables
 from shared.messaging.nats_server import start_nats_server
 from shared.runtime.launcher import Cluster, service_env
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.polling import until
 from tests.benchmarks.http_ceiling import empty_service
 from tests.visits.on_site import VisitsOnSite
 
@@ -165,10 +166,9 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
             on_minute=lambda: samples.append(rss_of(cluster)))
         accepted_at = time.perf_counter()
         accepted = statuses.get(200, 0)
-        while await asyncio.to_thread(trail_count, settings, "CheckedIn") < before + accepted:
-            if time.perf_counter() - accepted_at > 300:
-                raise TimeoutError("the trail did not catch up within 300 s")
-            await asyncio.sleep(0.05)
+        await until(lambda: asyncio.to_thread(trail_count, settings, "CheckedIn"),
+                    "the trail catch up", seconds=300,
+                    ready=lambda in_trail: in_trail >= before + accepted)
         in_trail_at = time.perf_counter()
         cpu_used = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(pids).items()}
         rss_after = rss_of(cluster)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from fastapi import FastAPI
 
 from shared.http.serve import serve
 from shared.runtime.launcher import free_port
+from shared.testing.polling import until_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,12 +46,9 @@ def empty_service() -> Iterator[str]:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        until_sync(lambda: httpx.get(f"{url}/health", timeout=1), "the empty route up",
+                   seconds=30, every=0.1, ready=lambda answer: answer.status_code == 200,
+                   ignoring=(httpx.HTTPError,))
         yield url
     finally:
         process.terminate()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
@@ -20,9 +20,12 @@ from shared.messaging.bus import EventPublisher, ensure_stream
 from shared.messaging.nats_server import NatsServer, nats_server_binary, start_nats_server
 from shared.runtime.launcher import free_port
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.polling import until
 from shared.testing.wire import EventTap
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+# While the cluster elects a leader, JetStream API calls time out: each is retried 0.2 s apart.
+ELECTION = 60.0
 pytestmark = pytest.mark.nats
 
 
@@ -52,27 +55,16 @@ def missed(settings: DoorstepSettings) -> CheckInMissed:
                          due_at=datetime.now(UTC), sequence=1)
 
 
-async def eventually(attempt, tries: int = 50):  # type: ignore[no-untyped-def]
-    """Retry while the cluster elects a leader (JetStream API calls time out meanwhile)."""
-    for _ in range(tries - 1):
-        try:
-            return await attempt()
-        except Exception:
-            await asyncio.sleep(0.2)
-    return await attempt()
-
-
-async def connect_when_meta_leader(settings: DoorstepSettings) -> NatsBroker:
-    for _ in range(100):
-        broker = NatsBroker(settings.nats_servers)
-        await broker.connect()
-        try:
-            await ensure_stream(broker, settings)
-            return broker
-        except Exception:
-            await broker.stop()
-            await asyncio.sleep(0.2)
-    raise AssertionError("the cluster never elected a JetStream leader")
+async def connected_with_stream(settings: DoorstepSettings) -> NatsBroker:
+    """A broker on the cluster with the stream made: that needs a JetStream meta leader."""
+    broker = NatsBroker(settings.nats_servers)
+    await broker.connect()
+    try:
+        await ensure_stream(broker, settings)
+    except Exception:
+        await broker.stop()
+        raise
+    return broker
 
 
 async def test_an_r3_stream_keeps_every_event_when_a_node_dies(tmp_path: Path) -> None:
@@ -80,8 +72,11 @@ async def test_an_r3_stream_keeps_every_event_when_a_node_dies(tmp_path: Path) -
     try:
         settings = DoorstepSettings(nats_url=",".join(n.url for n in nodes), stream_replicas=3,
                                     stream_name="DOORSTEP_CLUSTER", subject_root="cluster")
-        broker = await connect_when_meta_leader(settings)
-        info = await eventually(lambda: broker.connection.jsm().stream_info(settings.stream_name))
+        broker = await until(lambda: connected_with_stream(settings),
+                             "the cluster elect a JetStream leader", seconds=ELECTION, every=0.2,
+                             ignoring=(Exception,))
+        info = await until(lambda: broker.connection.jsm().stream_info(settings.stream_name),
+                           "the stream's info", seconds=ELECTION, every=0.2, ignoring=(Exception,))
         assert info.config.num_replicas == 3
         publisher = EventPublisher(broker, settings)
         before = [missed(settings) for _ in range(5)]
@@ -91,12 +86,15 @@ async def test_an_r3_stream_keeps_every_event_when_a_node_dies(tmp_path: Path) -
         nodes[0].stop()  # lose one of three
         after = [missed(settings) for _ in range(5)]
         for event in after:  # the stream leader may be moving to a surviving node meanwhile
-            await eventually(lambda event=event: publisher.publish(event))
+            await until(partial(publisher.publish, event), "the event published",
+                        ready=lambda _duplicate: True, seconds=ELECTION, every=0.2,
+                        ignoring=(Exception,))
         await broker.stop()
 
         survivors = settings.model_copy(update={"nats_url": nodes[1].url})
         tap = EventTap(survivors)
-        await eventually(tap.__aenter__)
+        await until(tap.__aenter__, "a tap on a surviving node", seconds=ELECTION, every=0.2,
+                    ignoring=(Exception,))
         try:
             await tap.wait_for(lambda seen: len(seen) >= 10, what="all ten events")
         finally:

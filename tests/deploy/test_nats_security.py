@@ -26,6 +26,7 @@ from shared.messaging.nats_server import NatsServer, start_nats_server
 from shared.runtime.launcher import Cluster, service_env
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from shared.testing.sealing import household, scratch_sealer
 from tests.conftest import settings_env
 from tests.visits.stories import URN, visit_request
@@ -182,12 +183,14 @@ async def test_the_services_work_with_their_own_keys(secured, stream, tmp_path: 
         async with staff, auditor:
             created = await staff.post(f"/v1/schools/{URN}/visits", json=visit_request(["s1"]))
             visit_id = created.json()["visit_id"]
-            for _ in range(100):
-                history = (await auditor.get(f"/v1/schools/{URN}/visits/{visit_id}/history")
-                           ).json()["events"]
-                if history:
-                    break
-                await asyncio.sleep(0.1)
+
+            async def history_of_the_visit() -> list[dict[str, object]]:
+                answer = await auditor.get(f"/v1/schools/{URN}/visits/{visit_id}/history")
+                events: list[dict[str, object]] = answer.json()["events"]
+                return events
+
+            history = await until(history_of_the_visit, "the request reach records", seconds=20,
+                                  every=0.1)
         assert [event["type"] for event in history] == ["VisitRequested"]
     finally:
         cluster.stop()

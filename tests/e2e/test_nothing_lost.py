@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
 
 from shared.runtime.launcher import ServiceProcess
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from shared.testing.wire import EventTap
 from tests.visits.stories import URN, visit_request
 
@@ -31,13 +31,8 @@ async def history(url: str, settings, visit_id: str) -> list[dict[str, object]]:
 
 
 async def wait_history(url: str, settings, visit_id: str, count: int) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        events = await history(url, settings, visit_id)
-        if len(events) >= count:
-            return events
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"history never reached {count} events: {events}")
+    return await until(lambda: history(url, settings, visit_id), f"{count} events in the history",
+                       every=0.1, ready=lambda events: len(events) >= count)
 
 
 def visits_and_records(make_cluster, settings, **visits_env: str):  # type: ignore[no-untyped-def]

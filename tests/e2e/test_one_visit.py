@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from tests.visits.stories import URN, sign_out, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -23,15 +23,6 @@ STORY = ["VisitRequested", "RiskAssessed", "VisitAuthorised", "Departed", "Arriv
          "CheckedIn", "LeftProperty", "Returned"]
 ACTORS = {"VisitRequested": ("staff-0001", "staff"), "RiskAssessed": ("dsl-0001", "dsl"),
           "VisitAuthorised": ("dsl-0001", "dsl")}
-
-
-async def until(check: Any, what: str, tries: int = 300) -> Any:
-    for _ in range(tries):
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never saw {what}")
 
 
 async def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -71,7 +62,7 @@ async def test_one_visit_travels_through_all_four_services(stores, make_cluster)
         async def authorisation_knows() -> bool:
             return (await dsl.get(f"{base}/authorisation")).status_code == 200
 
-        await until(authorisation_knows, "the request reach authorisation")
+        await until(authorisation_knows, "the request reach authorisation", seconds=30)
         await ok(await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4}),
                  201)
         await ok(await dsl.post(f"{base}/decision", json=AUTHORISE))
@@ -79,7 +70,7 @@ async def test_one_visit_travels_through_all_four_services(stores, make_cluster)
         async def authorised() -> bool:
             return (await staff.get(base)).json()["status"] == "authorised"
 
-        await until(authorised, "the decision reach visits")
+        await until(authorised, "the decision reach visits", seconds=30)
         await ok(await staff.post(f"{base}/departure", json=sign_out(STAFF)))
         await ok(await staff.post(f"{base}/arrival", json={"dynamic_risk_ok": True}))
         await ok(await staff.post(f"{base}/check-ins", json={}))
@@ -94,7 +85,7 @@ async def test_one_visit_travels_through_all_four_services(stores, make_cluster)
             story = [e for e in events if e["type"] in set(STORY)]
             return events if len(story) >= len(STORY) else None
 
-        events = await until(full_history, "the whole visit in the history")
+        events = await until(full_history, "the whole visit in the history", seconds=30)
 
     story = [e for e in events if e["type"] in set(STORY)]
     assert [e["type"] for e in story] == STORY

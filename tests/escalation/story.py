@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from shared.messaging.bus import stream_config
 from shared.messaging.envelope import from_wire, to_wire
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.sealing import Sealer
+from shared.testing.polling import until
 from shared.testing.sealing import household, scratch_sealer
 
 TRUST, SCHOOL = "west-norfolk", "123456"
@@ -128,15 +128,10 @@ class Bus:
     async def wait_for(self, predicate: Any, *, visit_id: UUID | None = None,
                        timeout: float = 30.0) -> list[IntegrationEvent]:
         """Poll until `predicate(events)` holds; returns the events seen then."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        events: list[IntegrationEvent] = []
-        while asyncio.get_running_loop().time() < deadline:
-            events = await self.escalation_events(visit_id)
-            if predicate(events):
-                return events
-            await asyncio.sleep(0.3)
-        names = [f"{type(e).__name__}{getattr(e, 'level', '')}" for e in events]
-        raise AssertionError(f"timed out; escalation published {names}")
+        return await until(lambda: self.escalation_events(visit_id),
+                           "the escalation events the test waits for", seconds=timeout, every=0.3,
+                           ready=predicate, show=lambda events: [
+                               f"{type(e).__name__}{getattr(e, 'level', '')}" for e in events])
 
 
 @asynccontextmanager

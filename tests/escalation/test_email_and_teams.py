@@ -21,9 +21,10 @@ from aiosmtpd.controller import Controller
 
 from shared.runtime.launcher import free_port
 from shared.security.tokens import mint_token
+from shared.testing.polling import until
 from shared.testing.sealing import sealer_for
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus
-from tests.escalation.test_twilio import until
+from tests.escalation.test_twilio import WAIT
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 
@@ -94,8 +95,9 @@ async def test_a_senior_leader_is_emailed_and_posted_to_teams_and_acknowledges_f
                                      level3_after_minutes=240),
                     visit.departed(arrive_in=timedelta(seconds=1), back_in=timedelta(hours=1)),
                     visit.arrived())
-                [mail] = await until(lambda: mailbox.messages, "an email to the senior leader")
-                [post] = await until(lambda: posts, "a post to the Teams channel")
+                [mail] = await until(lambda: mailbox.messages, "an email to the senior leader",
+                                     seconds=WAIT)
+                [post] = await until(lambda: posts, "a post to the Teams channel", seconds=WAIT)
         assert mail["To"] == "slt@school.example"
         assert mail["Subject"] == "Doorstep escalation, level 2: act now"
         assert isinstance(mail, EmailMessage)

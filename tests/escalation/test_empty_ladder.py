@@ -3,7 +3,7 @@ levels 2 and 3 reach someone; level 4 always includes the trust's safety leads."
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +13,7 @@ from services.escalation.domain.ladder import FALLBACK_LEVEL, contacts_for
 from shared.contracts import Actor, Role
 from shared.contracts.meta import command_meta
 from shared.security.tokens import mint_token
+from shared.testing.polling import until
 from tests.visits.stories import URN, sign_out, visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -42,15 +43,13 @@ async def test_authorising_is_refused_while_levels_2_and_3_reach_nobody(
                                    json=visit_request(["staff-0001", "staff-0002"]))
         base = f"/v1/schools/{URN}/visits/{created.json()['visit_id']}"
 
-        async def ladder_refusal() -> str | None:
-            for _ in range(200):
-                answer = await dsl.get(f"{base}/authorisation")
-                if answer.status_code == 200 and answer.json()["escalation_ladder"]["refusal"]:
-                    return str(answer.json()["escalation_ladder"]["refusal"])
-                await asyncio.sleep(0.05)
-            return None
+        def refusal(answer: httpx.Response) -> object:
+            return answer.json()["escalation_ladder"]["refusal"]
 
-        assert await ladder_refusal(), "authorisation never heard the ladder was short"
+        await until(lambda: dsl.get(f"{base}/authorisation"),
+                    "authorisation hear the ladder was short", seconds=20,
+                    ready=lambda answer: answer.status_code == 200 and refusal(answer),
+                    show=lambda answer: answer.text)
         (await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4})
          ).raise_for_status()
         refused = await dsl.post(f"{base}/decision", json=AUTHORISE)
@@ -61,21 +60,23 @@ async def test_authorising_is_refused_while_levels_2_and_3_reach_nobody(
         assert any(d.startswith("LadderReachesSomeone") for d in said["details"])
 
         (await it.put(f"/v1/schools/{URN}/escalation-contacts", json=FULL)).raise_for_status()
-        for _ in range(200):
-            answer = await dsl.get(f"{base}/authorisation")
-            if answer.json()["escalation_ladder"]["refusal"] is None:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: dsl.get(f"{base}/authorisation"),
+                    "authorisation hear the ladder reaches someone", seconds=20,
+                    ready=lambda answer: refusal(answer) is None, show=lambda answer: answer.text)
         granted = await dsl.post(f"{base}/decision", json=AUTHORISE)
         assert granted.status_code == 200, granted.text
 
         # the ladder empties after the visit was authorised: sign-out is refused
         (await it.put(f"/v1/schools/{URN}/escalation-contacts", json=DSL_ONLY)).raise_for_status()
-        for _ in range(400):
-            shown = (await staff.get(base)).json()
-            if shown["status"] == "authorised" and shown.get("sign_out_refused"):
-                break  # visits has heard the ladder is short, and tells the staff before they go
-            await asyncio.sleep(0.05)
+
+        async def shown_to_staff() -> dict[str, Any]:
+            shown: dict[str, Any] = (await staff.get(base)).json()
+            return shown
+
+        # visits hears the ladder is short, and tells the staff before they go
+        shown = await until(shown_to_staff, "visits refuse the sign-out", seconds=40,
+                            ready=lambda state: state["status"] == "authorised"
+                            and state.get("sign_out_refused"))
         assert "reaches nobody at level 2" in shown["sign_out_refused"]
         leaving = await staff.post(f"{base}/departure", json=sign_out(["staff-0001", "staff-0002"]))
         assert leaving.status_code == 409, leaving.text

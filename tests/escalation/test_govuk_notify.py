@@ -10,6 +10,7 @@ import pytest
 
 from shared.contracts.escalation import EscalationRaised, NotificationDelivered, NotificationFailed
 from shared.security.tokens import mint_token
+from shared.testing.polling import until
 from shared.testing.sealing import sealer_for
 from tests.escalation.notify_double import (
     API_KEY,
@@ -19,7 +20,7 @@ from tests.escalation.notify_double import (
     local_notify,
 )
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus, of
-from tests.escalation.test_twilio import BUDDY_PHONE, until
+from tests.escalation.test_twilio import BUDDY_PHONE, WAIT
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 
@@ -52,14 +53,16 @@ async def test_notify_texts_then_a_failed_receipt_climbs_and_emails(make_setting
                 visit.authorised(interval=5, level2_after_minutes=240, level3_after_minutes=240),
                 visit.departed(arrive_in=timedelta(seconds=1), back_in=timedelta(hours=1)),
                 visit.arrived())
-            [text] = await until(lambda: notify.of("sms", BUDDY_PHONE), "a text to the buddy")
+            [text] = await until(lambda: notify.of("sms", BUDDY_PHONE), "a text to the buddy",
+                                 seconds=WAIT)
             assert "missed a check-in" in text["personalisation"]["message"]
             assert notify.receipt(callback, text, "permanent-failure",
                                   token="not-the-token").status_code == 403
             assert notify.receipt(callback, text, "permanent-failure").status_code == 204
-            [senior] = await until(lambda: notify.of("sms", "07700 900101"), "level 2's text")
+            [senior] = await until(lambda: notify.of("sms", "07700 900101"), "level 2's text",
+                                   seconds=WAIT)
             [mail] = await until(lambda: notify.of("email", "slt@school.example"),
-                                 "level 2's email")
+                                 "level 2's email", seconds=WAIT)
             assert "/a/" in mail["personalisation"]["message"]  # the acknowledge link
             assert notify.receipt(callback, senior, "delivered").status_code == 204
             events = await nats_bus.wait_for(
@@ -96,5 +99,6 @@ async def test_a_school_can_choose_its_own_provider(make_settings, make_cluster)
         visit = Visit(sealer=sealer_for(settings))
         async with bus(settings) as nats_bus:
             await nats_bus.publish(*visit.duress_on_site("phrase"))
-            await until(lambda: notify.of("sms", BUDDY_PHONE), "the school's own provider")
+            await until(lambda: notify.of("sms", BUDDY_PHONE), "the school's own provider",
+                        seconds=WAIT)
         assert twilio.sent == []  # neither a text nor a call through the default provider

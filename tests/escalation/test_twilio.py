@@ -4,7 +4,6 @@ once; the link in a text acknowledges once, as its reader; a keypress on a call 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from shared.contracts.escalation import (
     NotificationFailed,
 )
 from shared.security.tokens import mint_token
+from shared.testing.polling import until
 from shared.testing.sealing import sealer_for
 from tests.escalation.story import SCHOOL, TRUST, Visit, bus, of
 from tests.escalation.twilio_double import SENDER, SID, TOKEN, LocalTwilio, local_twilio
@@ -28,15 +28,7 @@ CONTACTS = {"contacts": [{"person_id": "slt-0001", "role": "slt", "phone": "0770
                          {"person_id": "head-0001", "role": "headteacher",
                           "phone": "07700 900102"}]}
 BUDDY_PHONE = "07700 900999"  # the story's buddy phone, sealed on the wire
-
-
-async def until(check, what: str, seconds: float = 20.0):  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        found = check()
-        if found:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never saw {what}")
+WAIT = 30  # seconds for a text or a call to reach the provider
 
 
 def start(make_settings, make_cluster, twilio: LocalTwilio):  # type: ignore[no-untyped-def]
@@ -68,7 +60,8 @@ async def test_a_missed_check_in_texts_then_calls_then_climbs_and_a_link_acknowl
                 visit.authorised(interval=5, level2_after_minutes=240, level3_after_minutes=240),
                 visit.departed(arrive_in=timedelta(seconds=1), back_in=timedelta(hours=1)),
                 visit.arrived())
-            text = (await until(lambda: twilio.of("sms", BUDDY_PHONE), "a text to the buddy"))[0]
+            text = (await until(lambda: twilio.of("sms", BUDDY_PHONE), "a text to the buddy",
+                                seconds=WAIT))[0]
             body = text.form["Body"]
             assert "missed a check-in" in body
             assert "Try each member of staff" in body
@@ -80,14 +73,15 @@ async def test_a_missed_check_in_texts_then_calls_then_climbs_and_a_link_acknowl
             assert forged.status_code == 403
             assert not twilio.of("voice")  # a forged receipt changes nothing
             assert twilio.status(text, MessageStatus="undelivered").status_code == 204
-            call = (await until(lambda: twilio.of("voice", BUDDY_PHONE), "a call to the buddy"))[0]
+            call = (await until(lambda: twilio.of("voice", BUDDY_PHONE), "a call to the buddy",
+                                seconds=WAIT))[0]
             assert "Press 1" in call.form["Twiml"]
             assert call.form["MachineDetection"] == "Enable"
             assert twilio.status(call, CallStatus="completed",
                                  AnsweredBy="machine_end_beep").status_code == 204  # voicemail
 
             senior = (await until(lambda: twilio.of("sms", "07700 900101"),
-                                  "a text to the senior leader"))[0]
+                                  "a text to the senior leader", seconds=WAIT))[0]
             elapsed = senior.at - text.at
             assert elapsed < 20, f"level 2 came {elapsed:.1f} s after level 1, not at once"
             events = await nats_bus.wait_for(
@@ -120,7 +114,7 @@ async def test_a_keypress_on_a_duress_call_acknowledges_as_the_person_called(
         async with bus(settings) as nats_bus:
             await nats_bus.publish(*visit.duress_on_site("phrase"))
             call = (await until(lambda: twilio.of("voice", "07700 900102"),
-                                "a call to the headteacher"))[0]
+                                "a call to the headteacher", seconds=WAIT))[0]
             assert twilio.status(call, CallStatus="completed", AnsweredBy="human"
                                  ).status_code == 204
             pressed = twilio.press(call, "1")

@@ -18,8 +18,9 @@ from shared.messaging.nats_server import NatsServer, start_nats_server
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.sealing import SHREDDED
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from shared.testing.sealing import sealer_for
-from tests.privacy.walkthrough import HOUSEHOLD, PERSONAL, ok, until, walk
+from tests.privacy.walkthrough import HOUSEHOLD, PERSONAL, WAIT, ok, walk
 from tests.visits.stories import URN
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -127,4 +128,4 @@ async def test_the_walk_through_leaves_nothing_personal_in_clear_then_shredding_
                 "kind": "household", "id": HOUSEHOLD}))["events"]
             return any(e["type"] == "SubjectShredded" for e in events)
 
-        await until(recorded, "the shredding in the trail")
+        await until(recorded, "the shredding in the trail", seconds=WAIT)

@@ -3,7 +3,6 @@ them in the stream, the stores and the JetStream files finds only what leaked.""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,10 +10,12 @@ import httpx
 
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from tests.visits.stories import URN, sign_out, visit_request
 
 STAFF = ["staff-0001", "staff-0002"]
 HOUSEHOLD = "hh-q1"
+WAIT = 40  # seconds for another service to hear an event
 AUTHORISE = {"decision": "authorise", "responsible_contact": "head-0001",
              "out_of_hours_reason": "the only time the family can be seen"}
 # Every personal detail the walk-through gives, and the field that carries it.
@@ -32,15 +33,6 @@ PERSONAL = {
     "write-up": "Spoke with Mrs Quillfeather about attendance",
     "action": "Ring Mrs Quillfeather on Friday",
 }
-
-
-async def until(check: Any, what: str, tries: int = 400) -> Any:
-    for _ in range(tries):
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never saw {what}")
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -69,14 +61,14 @@ async def walk(settings: DoorstepSettings, urls: dict[str, str]) -> Walked:
         async def known() -> bool:
             return (await dsl.get(f"{base}/authorisation")).status_code == 200
 
-        await until(known, "the request reach authorisation")
+        await until(known, "the request reach authorisation", seconds=WAIT)
         ok(await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4}), 201)
         ok(await dsl.post(f"{base}/decision", json=AUTHORISE))
 
         async def authorised() -> bool:
             return bool((await staff.get(base)).json()["status"] == "authorised")
 
-        await until(authorised, "the decision reach visits")
+        await until(authorised, "the decision reach visits", seconds=WAIT)
         leaving = sign_out(STAFF)
         leaving.update(address=PERSONAL["address"], expecting_to_see=PERSONAL["expecting_to_see"],
                        buddy_phone=PERSONAL["buddy_phone"], duress_phrase=PERSONAL["duress_phrase"])
@@ -92,7 +84,7 @@ async def walk(settings: DoorstepSettings, urls: dict[str, str]) -> Walked:
             history = ok(await records.get(f"{base}/history"))["events"]
             return any(e["type"] == "VisitRequested" for e in history)
 
-        await until(household_known, "the request reach records")
+        await until(household_known, "the request reach records", seconds=WAIT)
         school = f"/v1/schools/{URN}"
         ok(await records.post(f"{school}/incidents", json={
             "visit_id": visit_id, "kind": "verbal aggression",
@@ -111,5 +103,5 @@ async def walk(settings: DoorstepSettings, urls: dict[str, str]) -> Walked:
             history = ok(await records.get(f"{base}/history"))["events"]
             return history if wanted <= {e["type"] for e in history} else None
 
-        history = await until(all_recorded, "the whole walk-through in the trail")
+        history = await until(all_recorded, "the whole walk-through in the trail", seconds=WAIT)
     return Walked(visit_id, history)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ from shared.contracts import IntegrationEvent
 from shared.messaging.bus import EventPublisher, ensure_stream
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
+from shared.testing.polling import until_sync
 from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, TRUST, visit_story
 
@@ -42,16 +42,13 @@ async def publish_all(settings: DoorstepSettings, events: list[IntegrationEvent]
 
 
 def wait_for_count(client: httpx.Client, count: int, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    verdict: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        answer = client.get("/v1/audit/verify")
-        if answer.status_code == 200:
-            verdict = answer.json()
-            if verdict["count"] >= count:
-                return verdict
-        time.sleep(0.2)
-    raise AssertionError(f"the trail reached {verdict.get('count')} of {count} entries")
+    """The trail's verdict, once it holds `count` entries."""
+    answer = until_sync(lambda: client.get("/v1/audit/verify"), f"{count} entries in the trail",
+                        seconds=timeout, every=0.2, show=lambda answer: answer.text,
+                        ready=lambda answer: answer.status_code == 200
+                        and answer.json()["count"] >= count)
+    verdict: dict[str, Any] = answer.json()
+    return verdict
 
 
 async def test_records_killed_and_restarted_under_a_stream_ends_with_every_event_once_in_order(

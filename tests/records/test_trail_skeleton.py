@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -17,6 +16,7 @@ from shared.messaging.bus import EventPublisher, ensure_stream
 from shared.messaging.envelope import to_wire
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
+from shared.testing.polling import until_sync
 from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, visit_story
 
@@ -45,16 +45,13 @@ async def publisher(settings: DoorstepSettings) -> tuple[NatsBroker, EventPublis
 
 def wait_for_history(client: TestClient, url: str, count: int, timeout: float = 20.0
                      ) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    events: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        answer = client.get(url)
-        if answer.status_code == 200:
-            events = answer.json()["events"]
-            if len(events) >= count:
-                return events
-        time.sleep(0.1)
-    raise AssertionError(f"history had {len(events)} of {count} events after {timeout}s")
+    """The visit's history, once it holds `count` events."""
+    answer = until_sync(lambda: client.get(url), f"{count} events in the history", seconds=timeout,
+                        every=0.1, show=lambda answer: answer.text,
+                        ready=lambda answer: answer.status_code == 200
+                        and len(answer.json()["events"]) >= count)
+    events: list[dict[str, Any]] = answer.json()["events"]
+    return events
 
 
 async def test_history_lists_every_service_s_events_in_order_with_who_and_why(

@@ -17,8 +17,8 @@ from shared.contracts import IntegrationEvent
 from shared.contracts.visits import Arrived
 from shared.messaging.bus import Consumer, Subscription, ensure_stream
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.polling import until
 from tests.escalation.story import Visit
-from tests.escalation.test_twilio import until
 from tests.robustness.test_trail_never_stalls import Bus
 
 pytestmark = [pytest.mark.nats]
@@ -78,7 +78,7 @@ async def test_a_consumer_is_never_sent_the_check_ins_it_does_not_handle(make_se
         f"{settings.subject_root}.events.*.*.visit.Arrived"]
     async with running(settings, subscription) as consumer:
         visit = await publish_a_visit(settings, check_ins=20)
-        await until(lambda: len(heard) == 1, "the arrival")
+        await until(lambda: len(heard) == 1, "the arrival", seconds=30)
         await asyncio.sleep(0.3)
         info = await consumer_info(settings, consumer.durable)
     assert [type(event) for event in heard] == [Arrived]
@@ -95,12 +95,12 @@ async def test_an_older_wide_consumer_is_narrowed_and_keeps_its_place(make_setti
                         handlers=arrivals_only(heard).handlers)
     async with running(settings, wide):
         first = await publish_a_visit(settings, check_ins=3)
-        await until(lambda: len(heard) == 1, "the first visit's arrival")
+        await until(lambda: len(heard) == 1, "the first visit's arrival", seconds=30)
         await asyncio.sleep(0.3)  # the check-ins after it are taken (and passed over) too
 
     second = await publish_a_visit(settings, check_ins=3)  # while no consumer runs
     async with running(settings, arrivals_only(heard)) as narrowed:
-        await until(lambda: len(heard) == 2, "the second visit's arrival")
+        await until(lambda: len(heard) == 2, "the second visit's arrival", seconds=30)
         await asyncio.sleep(0.3)
         info = await consumer_info(settings, narrowed.durable)
     assert [event.visit_id for event in heard] == [first.visit_id, second.visit_id]

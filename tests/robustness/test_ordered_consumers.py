@@ -3,7 +3,6 @@ own trust; the trust's later messages follow it in order."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -12,6 +11,7 @@ from faststream.nats import NatsBroker
 from shared.contracts import IntegrationEvent
 from shared.contracts.records import SafeguardingConcernRaised
 from shared.messaging.bus import Consumer, RetryPolicy, Subscription, ensure_stream
+from shared.testing.polling import until
 from tests.robustness.test_trail_never_stalls import Bus, concern
 
 pytestmark = [pytest.mark.nats]
@@ -46,10 +46,7 @@ async def test_a_message_that_always_fails_holds_up_only_its_trust(make_settings
                           concern("t2", "meanwhile-in-t2")):
                 await bus.publish(event)
             published = time.monotonic()
-            for _ in range(200):
-                if len(handled) == 2:
-                    break
-                await asyncio.sleep(0.05)
+            await until(lambda: len(handled) == 2, "two concerns handled", seconds=20)
     finally:
         await consumer.close()
         await broker.stop()

@@ -18,6 +18,7 @@ from shared.contracts.records import SafeguardingConcernRaised
 from shared.messaging.envelope import to_wire
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.keystore import DataSubject
+from shared.testing.polling import until
 from shared.testing.sealing import scratch_sealer
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -55,13 +56,13 @@ class Bus:
                               stream=self.settings.stream_name)
 
 
-async def until_in_trail(trail: Trail, trust: str, event_id: str, timeout: float = 30) -> float:
+async def until_in_trail(trail: Trail, trust: str, event_id: str) -> float:
+    """Wait for the event in the trust's trail; how long that took, in seconds."""
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if await asyncio.to_thread(trail.entry, trust, event_id) is not None:
-            return time.monotonic() - start
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{event_id} never reached {trust}'s trail")
+    await until(lambda: asyncio.to_thread(trail.entry, trust, event_id),
+                f"{event_id} reach {trust}'s trail", seconds=30, every=0.02,
+                ready=lambda entry: entry is not None)
+    return time.monotonic() - start
 
 
 async def test_poison_for_one_trust_is_recorded_and_delays_no_other(make_settings, make_cluster):

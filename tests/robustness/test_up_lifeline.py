@@ -7,13 +7,13 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from shared.http.serve import service_ports
 from shared.runtime.launcher import free_port, ports_taken, service_env
+from shared.testing.polling import until_sync
 
 pytestmark = [pytest.mark.e2e]
 
@@ -78,10 +78,9 @@ def test_sigkill_of_up_leaves_nothing_running_and_a_second_up_says_so(tmp_path: 
 
         launcher.send_signal(signal.SIGKILL)
         launcher.wait(10)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(_alive(pid) for pid in children):
-            time.sleep(0.1)
-        assert not [pid for pid in children if _alive(pid)], "children outlived the launcher"
+        until_sync(lambda: [pid for pid in children if _alive(pid)],
+                   "no child outlive the launcher", seconds=20, every=0.1,
+                   ready=lambda alive: not alive)
         assert not ports_taken(service_ports(base)), "a service still holds its port"
     finally:
         if launcher.poll() is None:

@@ -8,6 +8,7 @@ import threading
 from eventsourcing.persistence import IntegrityError
 
 from shared.storage.groupcommit import GroupCommitted
+from shared.testing.polling import until_sync
 from tests.store.tally import Tally
 
 THREADS, SAVES_EACH = 16, 25
@@ -69,8 +70,8 @@ def test_a_save_that_loses_fails_alone_and_its_group_is_stored(store: dict[str, 
             threading.Thread(target=lambda: _save(ours, fine, "fine", outcome))]
     for run in runs:
         run.start()
-    while len(ours.group_commit._queue) < 2:
-        threading.Event().wait(0.01)
+    until_sync(lambda: len(ours.group_commit._queue) >= 2, "both saves queued", seconds=60,
+               every=0.01)
     with ours.group_commit._changed:
         ours.group_commit._leading = False
         ours.group_commit._changed.notify_all()

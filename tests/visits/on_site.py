@@ -11,9 +11,11 @@ import httpx
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.http import client_for
+from shared.testing.polling import until
 from tests.visits.stories import URN, sign_out, visit_request
 
 STAFF = ["staff-0001", "staff-0002"]
+WAIT = 120  # seconds for a service to hear an event, under a benchmark's load too
 # Outside school hours the trust default needs a named responsible contact.
 AUTHORISE = {"decision": "authorise", "responsible_contact": "head-0001",
              "out_of_hours_reason": "the only time the family can be seen"}
@@ -57,19 +59,14 @@ class VisitsOnSite:
         created.raise_for_status()
         visit_id: str = created.json()["visit_id"]
         base = self.base(visit_id)
-        await _until(lambda: dsl.get(f"{base}/authorisation"), lambda r: r.status_code == 200)
+        await until(lambda: dsl.get(f"{base}/authorisation"), f"visit {visit_id} reach authorisation",
+                    seconds=WAIT, ready=lambda answer: answer.status_code == 200)
         (await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4})
          ).raise_for_status()
         (await dsl.post(f"{base}/decision", json=AUTHORISE)).raise_for_status()
-        await _until(lambda: staff.get(base), lambda r: r.json().get("status") == "authorised")
+        await until(lambda: staff.get(base), f"visit {visit_id} authorised in visits", seconds=WAIT,
+                    ready=lambda answer: answer.json().get("status") == "authorised",
+                    show=lambda answer: answer.text)
         (await staff.post(f"{base}/departure", json=sign_out(STAFF))).raise_for_status()
         (await staff.post(f"{base}/arrival", json={"dynamic_risk_ok": True})).raise_for_status()
         return visit_id
-
-
-async def _until(call: Any, ok: Any, tries: int = 600) -> None:
-    for _ in range(tries):
-        if ok(await call()):
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("a visit did not move on in time")

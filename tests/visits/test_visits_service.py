@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from shared.messaging.bus import EventPublisher
 from shared.messaging.envelope import to_wire
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import anonymous, client_for
+from shared.testing.polling import until
 from shared.testing.wire import EventTap
 from tests.visits.stories import URN, sign_out, visit_request
 
@@ -44,12 +44,11 @@ async def publish(settings: DoorstepSettings, event: VisitAuthorised) -> None:
 
 
 async def wait_status(client: httpx.AsyncClient, visit_id: str, status: str) -> dict[str, object]:
-    for _ in range(200):
-        state = (await client.get(f"/v1/schools/{URN}/visits/{visit_id}")).json()
-        if state["status"] == status:
-            return state  # type: ignore[no-any-return]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"visit never became {status}: {state}")
+    async def state() -> dict[str, object]:
+        shown: dict[str, object] = (await client.get(f"/v1/schools/{URN}/visits/{visit_id}")).json()
+        return shown
+
+    return await until(state, f"the visit become {status}", ready=lambda shown: shown["status"] == status)
 
 
 async def test_sign_out_waits_for_authorisation_heard_over_nats(make_settings, make_cluster) -> None:
@@ -103,11 +102,12 @@ async def test_a_redelivered_decision_changes_nothing(make_settings, make_cluste
 
         it = client_for(settings, visits.url, user="it-0001", role="trust_it", schools=[])
         async with it:
-            for _ in range(100):
-                refused = (await it.get("/operations/refused-messages")).json()
-                if refused:
-                    break
-                await asyncio.sleep(0.05)
+
+            async def refused_messages() -> list[dict[str, str]]:
+                refused: list[dict[str, str]] = (await it.get("/operations/refused-messages")).json()
+                return refused
+
+            refused = await until(refused_messages, "the poison message refused")
         assert len(refused) == 1
         assert "not a CloudEvent" in refused[0]["reason"]
         # the duplicate was handled before the poison message: one consumer, in order

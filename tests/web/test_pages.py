@@ -14,6 +14,7 @@ from playwright.async_api import Page, expect
 
 from shared.runtime.launcher import EVERYTHING, Cluster
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.polling import until
 from tests.web.browser import Accessibility, chromium, screenshot, sign_in
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -25,14 +26,14 @@ def local(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
 
 
-async def until_text(page: Page, url: str, text: str, tries: int = 60) -> None:
+async def until_text(page: Page, url: str, text: str) -> None:
     """Reload `url` until it shows `text` (another service has to hear the event first)."""
-    for _ in range(tries):
+
+    async def shown() -> str:
         await page.goto(url)
-        if text in await page.inner_text("main"):
-            return
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"{url} never showed {text!r}")
+        return await page.inner_text("main")
+
+    await until(shown, f"{url} show {text!r}", seconds=30, every=0.25, ready=lambda main: text in main)
 
 
 def start(make_settings, make_cluster, tmp_path: Path, minute: str) -> tuple[DoorstepSettings,
