@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.visits.domain import Visit
 from services.visits.domain.rules import SignOutFacts
@@ -80,18 +80,29 @@ class VisitsApplication(GroupCommitted):
             raise RulesBroken(f"sign-out refused: {refusal}",
                               details=[f"{LADDER_RULE}: {refusal} [{LADDER_CITATION}]"])
         visit = self.visit(visit_id, school_urn)
-        now = self.clock().astimezone(self.zone)
-        back = datetime.fromisoformat(sign_out["expected_return"]).astimezone(self.zone)
+        zone = self.school_zone(visit)
+        planned = visit.request.get("planned_start")
         facts = SignOutFacts(
             staff_ids=[member["staff_id"] for member in sign_out["staff"]],
             drivers=[member["staff_id"] for member in sign_out["staff"] if member["driving"]],
-            day=now.date(), leave_at=now.time(), back_by=back.time(),
+            left_at=self.clock().astimezone(zone),
+            back_by=datetime.fromisoformat(sign_out["expected_return"]).astimezone(zone).time(),
             check_in_interval_minutes=sign_out["check_in_interval_minutes"],
+            starts_at=datetime.fromisoformat(planned).astimezone(zone) if planned else None,
         )
         sealed = sealed_sign_out(self.sealer, household(visit.trust_id, visit.request), sign_out)
         visit.depart(sealed, facts, self.meta(visit, actor, causation_id))
         self.save(visit)
         return visit
+
+    def school_zone(self, visit: Visit) -> ZoneInfo:
+        """The school's clock: its policy pack's zone, as the authorisation carried it; else
+        the deployment's."""
+        name = (visit.conditions or {}).get("timezone")
+        try:
+            return ZoneInfo(name) if name else self.zone
+        except (ValueError, ZoneInfoNotFoundError):
+            return self.zone
 
     @serialised(by="visit_id")
     def act(self, visit_id: UUID, school_urn: str, actor: Actor, causation_id: UUID,

@@ -24,6 +24,7 @@ def visit_view(visit: Visit, role: Role, sealer: Sealer) -> dict[str, Any]:
         "request": sealer.unsealed(visit.request),
         "conditions": visit.conditions,
         "sign_out": sign_out or None,
+        "visiting_staff": visit.visiting_staff,
         "check_ins": visit.check_ins_shown_to_staff if in_the_room else visit.check_ins,
         "expected_return": visit.expected_return,
         "no_one_home": visit.no_one_home,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.http.serve import DEFAULT_PORTS
@@ -15,7 +15,8 @@ def _url(name: str) -> str:
 
 
 class WebSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOORSTEP_WEB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_WEB_", extra="ignore",
+                                      populate_by_name=True)
 
     visits_url: str = Field(default_factory=lambda: _url("visits"))
     authorisation_url: str = Field(default_factory=lambda: _url("authorisation"))
@@ -28,3 +29,6 @@ class WebSettings(BaseSettings):
                                                      "e.g. https://doorstep.example-trust.org.uk")
     oidc_client_secrets: dict[str, str] = Field(
         default_factory=dict, description='per trust, JSON: {"west-norfolk": "..."}')
+    timezone: str = Field(
+        "Europe/London", description="the time zone of a school whose own is not known yet",
+        validation_alias=AliasChoices("DOORSTEP_WEB_TIMEZONE", "DOORSTEP_TIMEZONE"))

@@ -39,6 +39,10 @@ class VisitConditions(Contract):
     min_staff: int = Field(1, ge=1)
     staff_ids: Annotated[list[StaffId], Distinct] = Field(default_factory=list)
     visit_date: date | None = None
+    timezone: str | None = Field(
+        None, pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$",
+        description="the school's time zone (its policy pack's): the clock that reads the "
+                    "visit's day and hours at sign-out")
     earliest_start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     latest_end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     drivers_need_valid_documents: bool = True

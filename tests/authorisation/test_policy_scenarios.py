@@ -190,3 +190,10 @@ def test_an_out_of_hours_window_past_midnight_ends_at_midnight() -> None:
                  responsible_contact="head-1", out_of_hours_reason="emergency")
     granted = conditions(late, pack(WN))
     assert (granted["earliest_start"], granted["latest_end"]) == ("23:00", "23:59")
+
+
+def test_the_conditions_carry_the_schools_clock() -> None:
+    """Visits reads the visit's day and hours at sign-out on the clock of the school's pack."""
+    assert conditions(facts(), pack(WN))["timezone"] == "Europe/London"
+    abroad = pack(WN).model_copy(update={"timezone": "Europe/Madrid"})
+    assert conditions(facts(), abroad)["timezone"] == "Europe/Madrid"

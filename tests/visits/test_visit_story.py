@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from shared.contracts.meta import command_meta
 META = command_meta(trust_id="dev-trust", school_urn="123456", actor=Actor(id="s1", role=Role.STAFF),
                     correlation_id=uuid4(), causation_id=None)
 TODAY = date(2026, 11, 24)
+LONDON = ZoneInfo("Europe/London")
 CONDITIONS = {"min_staff": 2, "staff_ids": ["s1", "s2"], "visit_date": TODAY.isoformat(),
               "latest_end": "18:00", "cleared_drivers": ["s1"], "check_in_interval_minutes": 20}
 SIGN_OUT = {"staff": [{"staff_id": "s1", "mobile": "07700 900001", "driving": True},
@@ -24,10 +26,13 @@ SIGN_OUT = {"staff": [{"staff_id": "s1", "mobile": "07700 900001", "driving": Tr
 
 
 def facts(**changes: object) -> SignOutFacts:
+    """A sign-out; `day` and `leave_at` give the moment of it on the school's clock."""
     values: dict[str, object] = {"staff_ids": ["s1", "s2"], "drivers": ["s1"], "day": TODAY,
                                  "leave_at": time(14, 0), "back_by": time(16, 0),
                                  "check_in_interval_minutes": 20}
     values.update(changes)
+    day, leave_at = values.pop("day"), values.pop("leave_at")
+    values["left_at"] = datetime.combine(day, leave_at, LONDON)  # type: ignore[arg-type]
     return SignOutFacts(**values)  # type: ignore[arg-type]
 
 

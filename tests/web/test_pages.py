@@ -208,3 +208,36 @@ async def test_incidents_concerns_and_the_policy_through_the_pages(
         await dsl.goto(f"/schools/{URN}/visits/not-a-visit")  # a problem page is a page too
         await axe.check(dsl)
     assert not axe.found, "\n".join(axe.found)
+
+
+async def test_only_the_staff_on_a_visit_see_its_check_in(make_settings, make_cluster,
+                                                          tmp_path) -> None:
+    """A person's word is their own (issue 21): the office and the headteacher see a visit out
+    with its staff, and no "I'm OK", no covert panic, no arrival, leaving or return."""
+    from tests.visits.on_site import VisitsOnSite
+
+    settings, cluster = start(make_settings, make_cluster, tmp_path, minute="60")
+    web, axe = cluster["web"].url, Accessibility()
+    on_site = VisitsOnSite(settings, {n: cluster[n].url for n in ("visits", "authorisation")})
+    await on_site.put_on_site(1)
+    visit = f"/schools/{URN}/visits/{on_site.visit_ids[0]}"
+    async with chromium() as browser:
+        for person in ("office-0001", "head-0001"):
+            watcher = await sign_in(browser, web, person)
+            await watcher.goto(visit)
+            main = watcher.locator("main")
+            await expect(main).to_contain_text("On site")
+            await expect(watcher.locator("button.huge")).to_have_count(0)
+            assert "I'm OK" not in await main.inner_text()
+            for step in ("check-ins", "arrival", "no-one-home", "leaving", "return"):
+                await expect(watcher.locator(f"form[action$='/{step}']")).to_have_count(0)
+            await expect(main).to_contain_text("Out with staff-0001, staff-0002")
+            await expect(main).to_contain_text("that is their own word")
+            await expect(watcher.locator("main a[href$='/board']")).to_have_count(1)
+            await axe.check(watcher)
+
+        staff = await sign_in(browser, web, "staff-0001", phone=True)
+        await staff.goto(visit)
+        await expect(staff.locator("button.huge")).to_have_text("I'm OK")
+        await expect(staff.locator("form[action$='/leaving']")).to_have_count(1)
+    assert not axe.found, "\n".join(axe.found)

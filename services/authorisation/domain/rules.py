@@ -281,6 +281,7 @@ def conditions(facts: Facts, pack: PolicyPack) -> dict[str, Any]:
         "min_staff": need,
         "staff_ids": staff,
         "visit_date": facts.visit_date.isoformat(),
+        "timezone": pack.timezone,
         "earliest_start": earliest,
         "latest_end": latest,
         "drivers_need_valid_documents": r.DriversDocumentsValidOnTheDay is not None,

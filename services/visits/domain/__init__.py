@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.visits.domain.own_word import Step, own_word_refusal
 from services.visits.domain.rules import SignOutFacts, sign_out_breaks
 from shared.contracts.errors import Conflict, RulesBroken
 from shared.contracts.meta import Meta
@@ -86,6 +87,7 @@ class Visit(Aggregate):
         self.status = Status.EN_ROUTE
 
     def arrive(self, dynamic_risk_ok: bool, note: str | None, meta: Meta) -> None:
+        self._own_word(Step.ARRIVAL, meta)
         self._require(Status.EN_ROUTE, "arrival", "sign out first")
         self._arrived(dynamic_risk_ok, note, meta)
 
@@ -94,6 +96,7 @@ class Visit(Aggregate):
         self.status = Status.ON_SITE
 
     def check_in(self, meta: Meta) -> None:
+        self._own_word(Step.CHECK_IN, meta)
         self._require(Status.ON_SITE, "a check-in", "record arrival first")
         self._checked_in(self.check_ins + 1, meta)
 
@@ -102,6 +105,7 @@ class Visit(Aggregate):
         self.check_ins = sequence
 
     def nobody_home(self, waited_minutes: int, meta: Meta) -> None:
+        self._own_word(Step.NO_ONE_HOME, meta)
         self._require(Status.ON_SITE, "no-one-home", "record arrival first")
         self._no_one_home(waited_minutes, meta)
 
@@ -110,6 +114,7 @@ class Visit(Aggregate):
         self.no_one_home = True
 
     def leave(self, expected_return: str, meta: Meta) -> None:
+        self._own_word(Step.LEAVING, meta)
         self._require(Status.ON_SITE, "leaving", "record arrival first")
         self._left(expected_return, meta)
 
@@ -119,6 +124,7 @@ class Visit(Aggregate):
         self.status = Status.LEFT
 
     def return_(self, incident_to_report: bool, meta: Meta) -> None:
+        self._own_word(Step.RETURN, meta)
         if self.status not in OUT:
             raise Conflict(f"return needs a visit that is out; this one is {self.status}: "
                            "sign out before signing back in")
@@ -139,6 +145,9 @@ class Visit(Aggregate):
         self.status = Status.CANCELLED
 
     def raise_duress(self, raised_by: str, how: str, meta: Meta) -> None:
+        """The panic is the staff member's own; the phrase is reported by whoever heard it."""
+        if how == "panic":
+            self._own_word(Step.PANIC, meta)
         if self.status not in OUT:
             raise Conflict(f"duress applies to a visit that is out; this one is {self.status}")
         self._duress(raised_by, how, meta)
@@ -150,9 +159,22 @@ class Visit(Aggregate):
             self.panics += 1
 
     @property
+    def visiting_staff(self) -> list[str]:
+        """Who is on the visit: those signed out; before sign-out, those authorised or asked."""
+        if self.sign_out is not None:
+            return [member["staff_id"] for member in self.sign_out["staff"]]
+        authorised = (self.conditions or {}).get("staff_ids")
+        return list(authorised or self.request.get("staff_ids") or [])
+
+    @property
     def check_ins_shown_to_staff(self) -> int:
         """A covert panic answers like a check-in, so the screen in the room looks ordinary."""
         return self.check_ins + self.panics
+
+    def _own_word(self, step: Step, meta: Meta) -> None:
+        refusal = own_word_refusal(step, meta["actor_id"], self.visiting_staff)
+        if refusal is not None:
+            raise refusal
 
     def _require(self, status: Status, step: str, hint: str) -> None:
         if self.status is not status:

@@ -27,15 +27,15 @@ def clock(moment: datetime | None) -> str:
     return moment.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
 
 
-def clock_local(moment: datetime | str | None) -> str:
-    """For a `datetime-local` field: the school's local time, to the minute."""
+def clock_local(moment: datetime | str | None, zone: str = "Europe/London") -> str:
+    """For a `datetime-local` field: the school's local time (in `zone`), to the minute."""
     from zoneinfo import ZoneInfo
 
     if moment is None:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 templates.env.filters["clock"] = clock

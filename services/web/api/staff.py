@@ -5,15 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from services.web import schoolclock
 from services.web.api.pages import after, backend, live, page
+from services.web.schoolclock import (
+    default_start,
+    deployment_zone,
+    field,
+    school_zone,
+    zone_named,
+)
 from services.web.session import CheckedSession, PageSession
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
 router = APIRouter(prefix="/schools/{urn}", tags=["pages"])
+LONDON = ZoneInfo("Europe/London")  # where no school's clock is known (the trust's pages)
 STEPS = ("departure", "arrival", "check-ins", "no-one-home", "leaving", "return", "cancellation")
 
 
@@ -25,10 +35,11 @@ def today(urn: Urn, request: Request, session: PageSession) -> Response:
 
 
 @router.get("/visits/new", response_class=HTMLResponse, summary="ask for a visit")
-def new_visit(urn: Urn, request: Request, session: PageSession) -> Response:
-    start = (datetime.now(UTC) + timedelta(minutes=30)).replace(second=0, microsecond=0)
-    return page(request, "visit_new.html", session, urn=urn, start=start,
-                end=start + timedelta(hours=1))
+async def new_visit(urn: Urn, request: Request, session: PageSession) -> Response:
+    zone = await school_zone(request, session, urn)
+    start = default_start(datetime.now(UTC), zone)
+    return page(request, "visit_new.html", session, urn=urn, start=field(start, zone),
+                end=field(start + timedelta(hours=1), zone))
 
 
 @router.post("/visits/new", response_class=HTMLResponse, summary="ask for a visit")
@@ -38,7 +49,8 @@ async def request_visit(urn: Urn, request: Request, session: CheckedSession,
                         staff_ids: Annotated[str, Form()], reason_code: Annotated[str, Form()] = "",
                         announced: Annotated[bool, Form()] = False,
                         pupil_ids: Annotated[str, Form()] = "") -> Response:
-    start, end = _local(planned_start), _local(planned_end)
+    zone = await school_zone(request, session, urn)
+    start, end = schoolclock.local(planned_start, zone), schoolclock.local(planned_end, zone)
     body = {"household_id": household_id.strip(), "purpose": purpose,
             "planned_date": start.date().isoformat() if start else None,
             "planned_start": start.isoformat() if start else planned_start,
@@ -49,7 +61,8 @@ async def request_visit(urn: Urn, request: Request, session: CheckedSession,
                                          body)
     done = f"/schools/{urn}/visits/{answer.body.get('visit_id')}" if answer.ok else ""
     return after(request, answer, done, f"/schools/{urn}/visits/new", session, "visit_new.html",
-                 urn=urn, start=start, end=end)
+                 urn=urn, start=field(start, zone) or planned_start,
+                 end=field(end, zone) or planned_end)
 
 
 @router.get("/visits/{visit_id}", response_class=HTMLResponse, summary="a visit, step by step")
@@ -60,8 +73,12 @@ async def visit(urn: Urn, visit_id: UUID, request: Request, session: PageSession
         return page(request, "problem.html", session, status=answer.status,
                     problems=answer.problem, back=f"/schools/{urn}")
     card = live(request).board(session.trust, urn).visits.get(str(visit_id))
+    # the school's clock, as its authorisation carried it: no other service is asked
+    zone = zone_named((answer.body.get("conditions") or {}).get("timezone")) or deployment_zone(
+        request)
     return page(request, "visit.html", session, urn=urn, visit=answer.body, card=card,
-                deadline=card.next_deadline() if card else None, now=datetime.now(UTC))
+                deadline=card.next_deadline() if card else None, now=datetime.now(UTC),
+                zone=zone.key)
 
 
 @router.post("/visits/{visit_id}/{step}", response_class=HTMLResponse, summary="take a step")
@@ -71,7 +88,8 @@ async def step(urn: Urn, visit_id: UUID, step: str, request: Request,
         return page(request, "problem.html", session, status=404,
                     problems=[f"no step {step}"], back=f"/schools/{urn}/visits/{visit_id}")
     form = dict(await request.form())
-    body, params = _body(step, form)
+    # the zone the page's times were shown in (the departure and leaving forms carry it)
+    body, params = _body(step, form, zone_named(form.get("zone")) or deployment_zone(request))
     answer = await backend(request).call(session, "POST", "visits",
                                          f"/v1/schools/{urn}/visits/{visit_id}/{step}", body,
                                          params)
@@ -86,7 +104,8 @@ async def step(urn: Urn, visit_id: UUID, step: str, request: Request,
                 else 502, problems=answer.problem, back=here)
 
 
-def _body(step: str, form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _body(step: str, form: dict[str, Any], zone: ZoneInfo
+          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     if step == "departure":
         staff = ids(str(form.get("staff_ids", "")))
         mobiles = [str(form.get(f"mobile_{s}", "")) for s in staff]
@@ -95,9 +114,9 @@ def _body(step: str, form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
                           for s, m in zip(staff, mobiles, strict=True)],
                 "vehicle_registration": form.get("vehicle_registration") or None,
                 "address": form.get("address"), "expecting_to_see": form.get("expecting_to_see"),
-                "expected_arrival": local_iso(form.get("expected_arrival")),
-                "expected_leave": local_iso(form.get("expected_leave")),
-                "expected_return": local_iso(form.get("expected_return")),
+                "expected_arrival": local_iso(form.get("expected_arrival"), zone),
+                "expected_leave": local_iso(form.get("expected_leave"), zone),
+                "expected_return": local_iso(form.get("expected_return"), zone),
                 "buddy_id": form.get("buddy_id"), "buddy_phone": form.get("buddy_phone"),
                 "check_in_interval_minutes": _int(form.get("check_in_interval_minutes")),
                 "duress_phrase": form.get("duress_phrase")}, None
@@ -109,7 +128,7 @@ def _body(step: str, form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     if step == "no-one-home":
         return {}, {"waited_minutes": _int(form.get("waited_minutes")) or 0}
     if step == "leaving":
-        return {"expected_return": local_iso(form.get("expected_return"))}, None
+        return {"expected_return": local_iso(form.get("expected_return"), zone)}, None
     if step == "return":
         return {"incident_to_report": form.get("incident_to_report") == "yes"}, None
     return {"reason": form.get("reason")}, None
@@ -126,17 +145,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _local(value: Any) -> datetime | None:
-    """A `datetime-local` field, in the school's zone."""
-    from zoneinfo import ZoneInfo
-
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/London"))
-
-
-def local_iso(value: Any) -> str | None:
-    moment = _local(value)
+def local_iso(value: Any, zone: ZoneInfo = LONDON) -> str | None:
+    """A `datetime-local` field as ISO 8601, read on the school's clock."""
+    moment = schoolclock.local(value, zone)
     return moment.isoformat() if moment else None
