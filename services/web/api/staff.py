@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.web import schoolclock
+from services.web.api import schoolclock
 from services.web.api.pages import after, backend, live, page
-from services.web.schoolclock import (
+from services.web.api.schoolclock import (
     default_start,
     deployment_zone,
     field,

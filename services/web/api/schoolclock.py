@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 from fastapi import Request
 
-from services.web.pages import backend
+from services.web.api.pages import backend
 from services.web.session import Session
 
 KEEP_SECONDS = 300.0  # a school's zone changes only when trust IT assigns it another pack
