@@ -15,8 +15,9 @@ from services.authorisation.domain import Meta, RiskAssessment, VisitCase, scori
 from services.authorisation.domain.household import Household, Requirement
 from services.authorisation.domain.rules import Facts, broken_rules, conditions
 from services.authorisation.intake import assess, review_date
+from services.authorisation.onboarding import Onboarding
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
-from services.authorisation.schools import SERVICE_ACTOR, SchoolRecords
+from services.authorisation.schools import SERVICE_ACTOR
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.errors import Conflict, Forbidden, NotFound, RulesBroken
@@ -35,7 +36,7 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(SchoolRecords):
+class AuthorisationApp(Onboarding):
     """Assessments and the decision on each visit, under its school's records."""
 
     name = "authorisation"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.authorisation.api import admin, decisions
+from services.authorisation.api import admin, decisions, schools
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.integration import translate
 from services.authorisation.packs import PACKS_DIR, Catalogue
+from services.authorisation.schools import SERVICE_ACTOR
 from services.authorisation.settings import AuthorisationSettings
 from services.authorisation.subscribers import subscriptions
 from shared.runtime.settings import DoorstepSettings
+from shared.security.tenancy import schools_in_file
 from shared.service.process import Runtime, create_api
 from shared.storage.keystore import open_key_store
 from shared.storage.sealing import Sealer
@@ -27,10 +29,11 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
                            catalogue=catalogue,
                            ladder_required=settings.environment == "production",
                            default_pack=own.default_pack)
+    app.import_schools(schools_in_file(settings), SERVICE_ACTOR)  # first start: the schools file
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     """The authorisation service's FastAPI app (the lifespan starts everything)."""
-    return create_api(NAME, build_runtime, [decisions.router, admin.router], settings)
+    return create_api(NAME, build_runtime, [decisions.router, admin.router, schools.router], settings)

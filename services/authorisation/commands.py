@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.authorisation.domain.scoring import Kind
-from shared.contracts.base import Distinct, StaffId
+from shared.contracts.base import Distinct, SchoolUrn, StaffId
 
 Level = Literal["low", "medium", "high"]
 Score = Field(ge=1, le=5)
@@ -156,3 +157,35 @@ class AssignmentIn(Body):
 class PackFileIn(Body):
     filename: str = Field("pack.yaml", min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=200_000)
+
+
+class SchoolDetailsIn(Body):
+    """A school as trust IT describes it when onboarding or changing it."""
+
+    name: str = Field(min_length=1, max_length=120, description="the school's name, as people say it")
+    timezone: str = Field("Europe/London", description="IANA time zone of the school's day")
+    opens: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
+    closes: str = Field("17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
+    policy_pack: str = Field("trust-default", min_length=1, max_length=63)
+    contact_number: str = Field("", max_length=32, pattern=r"^[0-9 +()-]*$",
+                                description="the school office's number")
+
+    @model_validator(mode="after")
+    def _a_real_day(self) -> SchoolDetailsIn:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {self.timezone!r} is not an IANA time zone, e.g. "
+                             "Europe/London") from None
+        if self.opens >= self.closes:
+            raise ValueError(f"the school day must open before it closes ({self.opens} is not "
+                             f"before {self.closes})")
+        return self
+
+
+class SchoolIn(SchoolDetailsIn):
+    urn: SchoolUrn = Field(description="the school's unique reference number (6 digits)")
+
+
+class ArchiveIn(Body):
+    reason: str = Field(min_length=1, max_length=500, description="why the school leaves")

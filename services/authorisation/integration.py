@@ -14,6 +14,7 @@ from shared.contracts.authorisation import (
     VisitConditions,
     VisitDeclined,
 )
+from shared.contracts.directory import SchoolArchived, SchoolChanged, SchoolDetails, SchoolOnboarded
 from shared.contracts.meta import envelope_fields
 
 SERVICE = "authorisation"
@@ -49,6 +50,15 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
                                   staff_id=e.staff_id, roles=[])]
+    if _is(domain_event, "School.Onboarded"):
+        return [SchoolOnboarded(**envelope_fields(SERVICE, domain_event, visit_id=None),
+                                details=SchoolDetails(**domain_event.details))]
+    if _is(domain_event, "School.Changed"):
+        return [SchoolChanged(**envelope_fields(SERVICE, domain_event, visit_id=None),
+                              details=SchoolDetails(**domain_event.details))]
+    if _is(domain_event, "School.Archived"):
+        return [SchoolArchived(**envelope_fields(SERVICE, domain_event, visit_id=None),
+                               reason=domain_event.reason)]
     return []
 
 

@@ -69,7 +69,7 @@ class SchoolRecords(GroupCommitted):
     @serialised(by="school_urn")
     def record_staff_member(self, school_urn: str, staff_id: str, body: StaffMemberIn,
                             actor: Actor, trust_id: str) -> StaffRegister:
-        meta = _school_meta(trust_id, school_urn, actor)
+        meta = school_meta(trust_id, school_urn, actor)
         register = self.register(school_urn) or StaffRegister(school_urn=school_urn, meta=meta)
         documents = {k: v.isoformat() for k, v in body.documents.model_dump().items() if v}
         register.record_member(staff_id=staff_id, roles=[str(r) for r in body.roles],
@@ -86,7 +86,7 @@ class SchoolRecords(GroupCommitted):
         except PolicyError as error:
             raise Invalid(f"policy for school {school_urn} not applied: {len(error.problems)} "
                           "problem(s)", details=[str(p) for p in error.problems]) from None
-        meta = _school_meta(trust_id, school_urn, actor)
+        meta = school_meta(trust_id, school_urn, actor)
         policy = (self.find(SchoolPolicy.create_id(school_urn), SchoolPolicy)
                   or SchoolPolicy(school_urn=school_urn, meta=meta))
         policy.assign(pack=body.pack, overrides=body.overrides, meta=meta)
@@ -98,7 +98,7 @@ class SchoolRecords(GroupCommitted):
         self.save(*aggregates)
 
 
-def _school_meta(trust_id: str, school_urn: str, actor: Actor) -> Meta:
+def school_meta(trust_id: str, school_urn: str, actor: Actor) -> Meta:
     correlation = uuid4()
     return command_meta(trust_id=trust_id, school_urn=school_urn, actor=actor,
                         correlation_id=correlation, causation_id=None)

@@ -13,7 +13,7 @@ from shared.contracts.base import TRUST_WIDE_URN, StaffId
 from shared.contracts.meta import command_meta
 from shared.contracts.visits import Phone
 from shared.http.answers import request_id
-from shared.security.tenancy import schools_of
+from shared.security.tenancy import directory_of, schools_of
 from shared.security.tokens import CurrentPrincipal
 from shared.service.process import runtime_of
 
@@ -127,7 +127,7 @@ trust_router = APIRouter(prefix="/v1/escalation-ladders", tags=["escalation"])
 def ladders(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every school of the trust whose escalation ladder reaches nobody at some level (and
     those that are complete): trust IT fills the gaps before a visit needs them."""
-    schools = schools_of(request.app.state.settings, principal.trust_id)
+    schools = schools_of(request.app.state.settings, principal.trust_id, directory_of(request))
     return _app(request).ladders(principal.trust_id, schools)
 
 

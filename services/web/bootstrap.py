@@ -37,6 +37,7 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
         following = Live(settings, timedelta(hours=own.history_hours))
         await following.start()
         api.state.live, api.state.backend = following, Backend(own)
+        api.state.directory = following.directory
         try:
             yield
         finally:

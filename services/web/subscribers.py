@@ -24,6 +24,7 @@ from services.web.domain import Board
 from shared.messaging.credentials import connect_options
 from shared.messaging.envelope import EnvelopeError, from_wire
 from shared.runtime.settings import DoorstepSettings
+from shared.security.directory import SchoolDirectory
 
 log = logging.getLogger(__name__)
 School = tuple[str, str]  # (trust, urn)
@@ -38,6 +39,7 @@ class Live:
         self.client: NATS | None = None
         self.caught_up = asyncio.Event()
         self._last_at_start = 0
+        self.directory = SchoolDirectory()
 
     def board(self, trust: str, urn: str) -> Board:
         return self.boards[(trust, urn)]
@@ -59,6 +61,7 @@ class Live:
                            stream=self.settings.stream_name)
         if last == 0:
             self.caught_up.set()
+        await self.directory.follower.start(self.client, self.settings)
 
     async def _stream_info(self, js: JetStreamContext) -> StreamInfo:
         """The services make the stream as they start, maybe just after the pages do."""

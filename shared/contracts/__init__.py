@@ -4,7 +4,7 @@ Beside the events: what every stored domain event carries (`meta`), the errors e
 API answers with (`errors`), and the school ladder that more than one service keeps (`ladder`).
 """
 
-from shared.contracts import authorisation, escalation, records, visits
+from shared.contracts import authorisation, directory, escalation, records, visits
 from shared.contracts.base import (
     EVENT_TYPES,
     Actor,
@@ -25,6 +25,7 @@ __all__ = [
     "SchoolUrn",
     "TrustId",
     "authorisation",
+    "directory",
     "escalation",
     "event_subject",
     "records",

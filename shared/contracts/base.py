@@ -88,7 +88,7 @@ OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment":
           "escalation": "escalation", "incident": "records", "concern": "records",
           "writeup": "records", "correction": "records", "audit": "records",
           "staffregister": "authorisation", "retention": "records",
-          "ladder": "escalation"}
+          "ladder": "escalation", "school": "authorisation"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 

@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 
 from shared.contracts import Role
 from shared.contracts.errors import NotFound
-from shared.security.tenancy import school_trust
+from shared.security.tenancy import directory_of, school_trust
 from shared.security.tokens import Principal, principal_from
 
 
@@ -93,6 +93,11 @@ POLICY: dict[str, Rule] = {
     "POST /v1/policy-packs/validate": Rule(EVERYONE, Scope.CATALOGUE),  # checks, stores nothing
     f"GET {S}/policy": _school(FRONT_LINE, TRUST_WIDE),
     f"PUT {S}/policy": _school(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.HEADTEACHER),
+    "GET /v1/schools": _trust(TRUST_WIDE),
+    "POST /v1/schools": _trust(R.TRUST_IT),
+    f"GET {S}": _school(EVERYONE),
+    f"PUT {S}": _school(R.TRUST_IT),
+    f"POST {S}/archive": _school(R.TRUST_IT),
     f"GET {S}/staff": _school(SENIOR, R.OFFICE, TRUST_WIDE),
     f"PUT {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     # escalation
@@ -173,6 +178,21 @@ def routes_of(api: FastAPI) -> list[tuple[str, str]]:
             for method in operations]
 
 
+READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+# What may still happen at an archived school: a visit already out is still kept safe.
+AFTER_ARCHIVING = frozenset({
+    *(f"POST {V}/{step}" for step in ("arrival", "check-ins", "no-one-home", "leaving", "return",
+                                      "duress")),
+    *(f"POST {S}/escalations/{{escalation_id}}/{step}" for step in (
+        "acknowledgement", "no-contact", "resolution")),
+})
+
+
+def _route_key(request: Request) -> str:
+    route: Any = request.scope.get("route")
+    return f"{request.method} {route.path if isinstance(route, APIRoute) else request.url.path}"
+
+
 def check_complete(api: FastAPI) -> None:
     missing = [f"{m} {p}" for m, p in routes_of(api) if f"{m} {p}" not in POLICY]
     if missing:
@@ -211,8 +231,9 @@ def on_register(request: Request, principal: Principal, urn: str) -> None:
 def reach_school(request: Request, principal: Principal, urn: str) -> None:
     """Another trust's school does not exist for this token; another school of the same trust
     is known, but out of a school role's reach."""
+    directory = directory_of(request)
     try:
-        trust = school_trust(request.app.state.settings, urn)
+        trust = school_trust(request.app.state.settings, urn, directory)
     except NotFound:
         raise HTTPException(404, f"no school {urn}") from None
     if trust != principal.trust_id:
@@ -220,3 +241,8 @@ def reach_school(request: Request, principal: Principal, urn: str) -> None:
     if not principal.trust_wide and urn not in principal.schools:
         raise HTTPException(403, f"your token covers school(s) {', '.join(principal.schools)}, "
                                  f"not {urn}")
+    school = directory.get(urn) if directory is not None else None
+    if school is not None and school.archived and request.method not in READ_ONLY \
+            and _route_key(request) not in AFTER_ARCHIVING:
+        raise HTTPException(409, f"{school.name} ({urn}) is archived: its records can still be "
+                                 "read, but nothing new can be done there")

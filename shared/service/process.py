@@ -22,6 +22,7 @@ from shared.messaging.outbox import OutboxRelay, Translate
 from shared.messaging.refusals import list_refusals, record_refusal
 from shared.runtime.settings import DoorstepSettings
 from shared.security.access import check_complete, enforce
+from shared.security.directory import SchoolDirectory
 from shared.security.register import StaffRegisters
 from shared.security.tokens import CurrentPrincipal
 from shared.storage.batching import CommandBatches
@@ -49,6 +50,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
     registers: StaffRegisters = field(default_factory=StaffRegisters)
+    directory: SchoolDirectory = field(default_factory=SchoolDirectory)
     loop: asyncio.AbstractEventLoop | None = None
     commands: CommandBatches | None = None
 
@@ -85,6 +87,7 @@ async def start(runtime: Runtime) -> None:
                         security=broker_security(settings))
     await broker.connect()
     await ensure_stream(broker, settings)
+    await runtime.directory.follower.start(broker.connection, settings)
     await runtime.registers.catch_up(broker.connection, settings)
     runtime.tasks.append(asyncio.create_task(_forever("staff register",
                                                       runtime.registers.keep_up)))
@@ -118,6 +121,7 @@ async def stop(runtime: Runtime) -> None:
     for task in runtime.tasks:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    await runtime.directory.follower.stop()
     for consumer in runtime.consumers:
         await consumer.close()
     if runtime.broker is not None:
@@ -159,6 +163,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         runtime = build(api.state.settings)
         api.state.runtime = runtime
+        api.state.directory = runtime.directory
         await start(runtime)
         try:
             yield
@@ -174,7 +179,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
     async def health(request: Request) -> JSONResponse:
         """Ready only when the store and NATS both answer."""
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        checks = {"store": False, "nats": False, "register": False}
+        checks = {"store": False, "nats": False, "directory": False, "register": False}
         if runtime is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(runtime.app.recorder.max_notification_id)
@@ -184,6 +189,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
                 jsm = runtime.broker.connection.jsm()
                 await asyncio.wait_for(jsm.stream_info(runtime.settings.stream_name), 2.0)
                 checks["nats"] = True
+            checks["directory"] = runtime.directory.follower.ready.is_set()
             checks["register"] = runtime.registers.ready.is_set()
         ready = all(checks.values())
         body = {"service": name, "status": "ready" if ready else "not ready", "checks": checks}

@@ -65,7 +65,8 @@ def expected(method: str, path: str, role: Role | None, relation: str) -> str:
 
 def verdict(answer: httpx.Response) -> str:
     """What the policy did, read from the answer (a route may still refuse on its own terms)."""
-    body = answer.json() if answer.content else {}
+    json_answer = answer.headers.get("content-type", "").startswith("application/json")
+    body = answer.json() if answer.content and json_answer else {}
     detail = str(body.get("detail", "")) if isinstance(body, dict) else ""
     if answer.status_code == 401:
         return "401"

@@ -92,4 +92,5 @@ def test_health_is_ready_only_with_store_and_nats(make_settings, make_cluster) -
     visits = make_cluster(settings, names=("visits",))["visits"]
     health = httpx.get(f"{visits.url}/health").json()
     assert health == {"service": "visits", "status": "ready",
-                      "checks": {"store": True, "nats": True, "register": True}}
+                      "checks": {"store": True, "nats": True, "directory": True,
+                                 "register": True}}
