@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from services.web.api import board, dsl, oidc, safeguarding, signin, staff, trust
+from services.web.api import board, dsl, oidc, safeguarding, schools, signin, staff, trust
 from services.web.api.pages import page
 from services.web.backend import Backend
 from services.web.session import SessionAuth, Sessions
@@ -54,7 +54,7 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.add_middleware(CheckedBodies, form_paths=("/",))
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router, staff.router,
-                   trust.router):
+                   trust.router, schools.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

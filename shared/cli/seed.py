@@ -1,5 +1,6 @@
-"""The embedded default's example school: a staff register and an escalation ladder for the
-README's walk-through (example numbers from Ofcom's range for drama, 07700 900xxx)."""
+"""The embedded default's example school: in the directory, with a staff register and an
+escalation ladder for the README's walk-through (example numbers from Ofcom's range for drama,
+07700 900xxx; the office number from Ofcom's 01632 960xxx)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,22 @@ from shared.security.tokens import mint_token
 SCHOOL = "123456"
 PEOPLE = {"staff-0001": ["staff"], "staff-0002": ["staff"], "dsl-0001": ["dsl"],
           "head-0001": ["headteacher"], "office-0001": ["office", "buddy"], "slt-0001": ["slt"]}
+
+
+EXAMPLE_SCHOOL = {"urn": SCHOOL, "name": "Riverside Primary", "timezone": "Europe/London",
+                  "opens": "08:30", "closes": "15:30", "policy_pack": "trust-default",
+                  "contact_number": "01632 960000"}
+
+
+def seed_school(settings: DoorstepSettings, authorisation_url: str) -> bool:
+    """Onboard the example school into the directory, unless it is there already."""
+    token = mint_token(settings, user="it-0001", role="trust_it", schools=[])
+    with httpx.Client(base_url=authorisation_url, timeout=10,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        if client.get(f"/v1/schools/{SCHOOL}").status_code == 200:
+            return False
+        client.post("/v1/schools", json=EXAMPLE_SCHOOL).raise_for_status()
+    return True
 
 
 def seed_register(settings: DoorstepSettings, authorisation_url: str) -> list[str]:

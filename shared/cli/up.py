@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shared.cli.seed import SCHOOL, seed_ladder, seed_register
+from shared.cli.seed import EXAMPLE_SCHOOL, SCHOOL, seed_ladder, seed_register, seed_school
 from shared.http.serve import service_ports
 from shared.messaging.credentials import Credentials
 from shared.messaging.nats_server import start_nats_server
@@ -62,6 +62,8 @@ def _run(data_dir: Path, logs: Path, nats_port: int, ports: dict[str, int]) -> i
         cluster.start()
         for name, process in cluster.processes.items():
             print(f"{name:<13} {process.url}  (docs {process.url}/docs, logs {process.log_file})")
+        if seed_school(DoorstepSettings(data_dir=data_dir), cluster["authorisation"].url):
+            print(f"school {SCHOOL} onboarded: {EXAMPLE_SCHOOL['name']}")
         seeded = seed_register(DoorstepSettings(data_dir=data_dir),
                                cluster["authorisation"].url)
         if seeded:

@@ -162,6 +162,9 @@ POLICY: dict[str, Rule] = {
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),
     "GET /trust": _trust(OVERSIGHT),
+    "GET /trust/schools": _trust(R.TRUST_IT),
+    "POST /trust/schools": _trust(R.TRUST_IT),
+    "POST /trust/schools/{urn}/archive": _trust(R.TRUST_IT),
 }
 
 

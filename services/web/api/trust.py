@@ -22,9 +22,11 @@ router = APIRouter(tags=["pages"])
 @router.get("/trust", response_class=HTMLResponse, summary="the trust operations dashboard")
 async def dashboard(request: Request, session: PageSession) -> Response:
     following, now = live(request), datetime.now(UTC)
-    listed = schools_of(request.app.state.settings, session.trust) or []
+    directory = following.directory
+    listed = schools_of(request.app.state.settings, session.trust, directory) or []
     rows: list[dict[str, Any]] = []
-    for urn in sorted({*listed, *following.schools_of(session.trust)}):
+    for urn in sorted({*listed, *following.schools_of(session.trust)},
+                      key=lambda urn: directory.name_of(urn).casefold()):
         board = following.board(session.trust, urn)
         out = board.out_now(now)
         open_ = board.open_escalations()
@@ -35,7 +37,8 @@ async def dashboard(request: Request, session: PageSession) -> Response:
         activity = await backend(request).call(
             session, "GET", "records", f"/v1/schools/{urn}/dashboard/daily-activity")
         days, weeks = over_time(activity.body if activity.ok else [], now)
-        rows.append({"urn": urn, "visits_today": len(board.visits), "out": len(out),
+        rows.append({"urn": urn, "name": directory.name_of(urn),
+                     "visits_today": len(board.visits), "out": len(out),
                      "overdue": sum(v.overdue(now) for v in out),
                      "duress": sum(v.duress for v in out),
                      "levels": Counter(e.level for e in open_),
