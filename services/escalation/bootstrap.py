@@ -15,6 +15,7 @@ from services.escalation.channels import EmailSender, SmtpSettings
 from services.escalation.govuk_notify import NotifyGateway
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
+from services.escalation.naming import FromDirectory
 from services.escalation.notify import FakeGateway, Gateway
 from services.escalation.scheduler import DeadlineIndex, Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
@@ -105,7 +106,8 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                               sealer=Sealer(open_key_store(settings)),
                               nudge=runtime.nudge_relay, wakeup=wakeup,
                               public_url=settings.escalation_public_url,
-                              email=email_of(settings))
+                              email=email_of(settings),
+                              naming=FromDirectory(runtime.directory))
         await asyncio.gather(lease.hold_forever(), scheduler.run())
 
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,

@@ -14,6 +14,8 @@ from uuid import UUID
 
 import httpx
 
+from services.escalation.naming import ByIds, Naming, listed
+
 SIGNATURE_HEADER = "X-Doorstep-Signature"
 TIMESTAMP_HEADER = "X-Doorstep-Timestamp"
 
@@ -76,6 +78,7 @@ async def post_webhook(client: httpx.AsyncClient, url: str, secret: str, deliver
     return f"HTTP {response.status_code}"
 
 
+BY_IDS = ByIds()
 WHAT = {"arrival_overdue": "did not arrive when expected",
         "check_in_missed": "missed a check-in", "no_one_home_wait": "did not report back after "
         "no one was home", "return_overdue": "is not back at school when expected",
@@ -88,15 +91,16 @@ NEXT = {1: "Try each member of staff on the visit now.",
         4: "Nobody has acknowledged this. Act now: try the staff, then call 999."}
 
 
-def sms_text(message: dict[str, Any], public_url: str = "") -> str:
-    """What a buddy needs and nothing more: the school, who, what was missed, what to do, and
-    the link that says they are dealing with it. Never an address."""
-    staff = ", ".join(message.get("on_visit") or []) or "staff"
+def sms_text(message: dict[str, Any], public_url: str = "", naming: Naming = BY_IDS) -> str:
+    """What a buddy needs and nothing more: the school, who (by name), what was missed, what to
+    do, and the link that says they are dealing with it. Never an address."""
+    urn = str(message["school_urn"])
+    staff = listed([naming.person(urn, s) for s in message.get("on_visit") or []]) or "Staff"
     level = int(message["level"])
     what = WHAT.get(str(message["trigger"]), str(message["trigger"]))
     todo = ("Call 999 now if you cannot reach them." if message["trigger"] == "duress"
             else NEXT.get(level, NEXT[4]))
-    text = f"Doorstep, school {message['school_urn']}: {staff} {what}. {todo}"
+    text = f"{naming.school(urn)}: {staff} {what}. {todo}"
     if message.get("ack_code") and public_url:
         text += f" I'm dealing with it: {public_url.rstrip('/')}/a/{message['ack_code']}"
     return text

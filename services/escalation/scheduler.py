@@ -22,7 +22,15 @@ from services.escalation.application import EscalationApplication
 from services.escalation.channels import EmailSender, post_teams
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.lease import Lease
-from services.escalation.notify import Gateway, Outbound, SendFailed, post_webhook, sms_text
+from services.escalation.naming import Naming
+from services.escalation.notify import (
+    BY_IDS,
+    Gateway,
+    Outbound,
+    SendFailed,
+    post_webhook,
+    sms_text,
+)
 from shared.storage.sealing import SHREDDED, Sealer
 
 log = logging.getLogger(__name__)
@@ -143,8 +151,10 @@ class Scheduler:
                  *, tick: float, gateways: dict[str, Gateway], webhook_secret: str,
                  sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
-                 public_url: str = "", email: EmailSender | Gateway | None = None) -> None:
+                 public_url: str = "", email: EmailSender | Gateway | None = None,
+                 naming: Naming = BY_IDS) -> None:
         self.app = app
+        self.naming = naming
         self.email = email
         self.public_url = public_url
         self.sealer = sealer
@@ -235,12 +245,12 @@ class Scheduler:
                                                 str(delivery.id), delivery.message)
                 elif delivery.channel == "teams":
                     detail = await post_teams(client, delivery.address,
-                                              sms_text(delivery.message, self.public_url))
+                                              sms_text(delivery.message, self.public_url, self.naming))
                 elif delivery.channel == "email":
                     if self.email is None:
                         raise SendFailed("no mail server is configured")
                     detail = await self.email.send(Outbound(
-                        "email", delivery.address, sms_text(delivery.message, self.public_url),
+                        "email", delivery.address, sms_text(delivery.message, self.public_url, self.naming),
                         delivery.id, delivery.message))
                 elif gateway := self.gateways.get(
                         self.app.channels.provider(str(delivery.message.get("school_urn")))):
@@ -248,7 +258,7 @@ class Scheduler:
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
                         raise SendFailed("the number was erased with the household's data")
-                    text = sms_text(delivery.message, self.public_url)
+                    text = sms_text(delivery.message, self.public_url, self.naming)
                     detail = await gateway.send(Outbound(delivery.channel, address, text,
                                                               delivery.id, delivery.message))
                 else:

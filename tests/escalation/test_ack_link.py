@@ -33,13 +33,22 @@ def test_a_link_expires() -> None:
         link().use(NOW + timedelta(hours=2, seconds=1), META)
 
 
+class Named:
+    def school(self, urn: str) -> str:
+        return {"123456": "Ordsall Primary"}[urn]
+
+    def person(self, urn: str, staff_id: str) -> str:
+        return {"staff-0001": "Sam Patel", "staff-0002": "Ana Wood"}[staff_id]
+
+
 def test_the_text_says_what_a_buddy_needs_and_no_address() -> None:
     message = {"school_urn": "123456", "level": 1, "trigger": "check_in_missed",
                "on_visit": ["staff-0001", "staff-0002"], "ack_code": "abcdefgh1234"}
-    text = sms_text(message, "https://doorstep.example.org")
-    assert text == ("Doorstep, school 123456: staff-0001, staff-0002 missed a check-in. Try each "
+    text = sms_text(message, "https://doorstep.example.org", Named())
+    assert text == ("Ordsall Primary: Sam Patel and Ana Wood missed a check-in. Try each "
                     "member of staff on the visit now. I'm dealing with it: "
                     "https://doorstep.example.org/a/abcdefgh1234")
+    assert sms_text(message).startswith("School 123456: staff-0001 and staff-0002 missed")
     duress = sms_text({**message, "trigger": "duress", "level": 3})
     assert "raised DURESS" in duress
     assert "Call 999 now" in duress
