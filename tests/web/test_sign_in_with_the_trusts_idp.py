@@ -31,7 +31,9 @@ async def test_a_buddy_signs_in_with_the_trusts_account(make_settings, make_clus
             "schools_claim": "groups", "schools": {"grp-ordsall-staff": URN},
             "authorization_url": f"{idp.url}/authorize", "token_url": f"{idp.url}/token",
             "client_id": idp.client_id}]}))
-        settings = make_settings(identity_file=identity, default_trust="t1",
+        schools = tmp_path / "schools.yaml"  # production serves only the schools it knows
+        schools.write_text(yaml.safe_dump({"trusts": {"t1": [{"urn": URN, "name": "Ordsall"}]}}))
+        settings = make_settings(identity_file=identity, default_trust="t1", schools_file=schools,
                                  environment="production", jwt_secret="x" * 40,
                                  cipher_key="q" * 43 + "=")
         cluster = make_cluster(settings, names=EVERYTHING, extra_env={
