@@ -14,9 +14,10 @@ from services.authorisation.commands import (
 from services.authorisation.domain import Meta, RiskAssessment, VisitCase, scoring
 from services.authorisation.domain.household import Household, Requirement
 from services.authorisation.domain.rules import Facts, broken_rules, conditions
+from services.authorisation.imports import MisImports
 from services.authorisation.intake import assess, review_date
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
-from services.authorisation.schools import SERVICE_ACTOR, SchoolRecords
+from services.authorisation.schools import SERVICE_ACTOR
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.errors import Conflict, Forbidden, NotFound, RulesBroken
@@ -35,17 +36,16 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(SchoolRecords):
-    """Assessments and the decision on each visit, under its school's records."""
+class AuthorisationApp(MisImports):
+    """Assessments and the decision on each visit, under its school's records and people."""
 
     name = "authorisation"
 
     def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,
                  catalogue: Catalogue | None = None, default_pack: str = TRUST_DEFAULT,
-                 ladder_required: bool = False) -> None:
-        super().__init__(env=env, catalogue=catalogue, default_pack=default_pack,
-                         ladder_required=ladder_required)
-        self.sealer = sealer
+                 ladder_required: bool = False, address_secret: bytes = b"") -> None:
+        super().__init__(env=env, sealer=sealer, catalogue=catalogue, default_pack=default_pack,
+                         ladder_required=ladder_required, address_secret=address_secret)
 
     # -- what the bus tells us ---------------------------------------------------------------
     @serialised(by="requested.school_urn")

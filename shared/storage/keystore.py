@@ -1,4 +1,5 @@
-"""The deployment's key store: one data key per data subject (a household, a pupil, a record).
+"""The deployment's key store: one data key per data subject (a household, a pupil, a member of
+staff, a record).
 
 Every personal field on the wire and in the stores is sealed under its subject's data key
 (`shared/storage/sealing.py`). Destroying the key is crypto-shredding: every copy of those fields, in the
@@ -57,13 +58,14 @@ keys = Table(
     Column("destroyed_why", String(200), nullable=True),
     Index("subject_keys_subject", "trust_id", "kind", "subject_id"),
 )
-KINDS = ("household", "pupil", "record")
+KINDS = ("household", "pupil", "record", "staff")
 CACHE_SECONDS = 30.0  # how long another process may still use a key after it is destroyed
 
 
 @dataclass(frozen=True)
 class DataSubject:
-    """Whose personal data it is: a household, a pupil, or (with no one else named) a record."""
+    """Whose personal data it is: a household, a pupil, a member of staff, or (with no one else
+    named) a record."""
 
     trust_id: str
     kind: str
