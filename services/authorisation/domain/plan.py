@@ -58,8 +58,10 @@ class Plan(Generic[T]):
                 "ignored_columns": self.ignored, "encoding": self.encoding}
 
     def summary(self) -> str:
-        return (f"{len(self.added)} to add, {len(self.changed)} to change, "
-                f"{len(self.removed)} to remove, {self.unchanged} unchanged")
+        done = ("added", "changed", "removed") if self.applied else ("to add", "to change",
+                                                                      "to remove")
+        return (f"{len(self.added)} {done[0]}, {len(self.changed)} {done[1]}, "
+                f"{len(self.removed)} {done[2]}, {self.unchanged} unchanged")
 
 
 def staff_plan(file: StaffFile, current: dict[str, StaffEntry]) -> Plan[StaffEntry]:

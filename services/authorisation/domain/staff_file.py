@@ -103,7 +103,8 @@ def header_problems(table: Table) -> list[Problem]:
 def _entry(row: Row, table: Table, problem: Callable[[Problem], None]) -> StaffEntry | None:
     cells = Cells(row, table, LABELS)
     person = cells.take("staff_id", check.staff_id)
-    full_name = cells.take("name", check.name, _full_name(row))
+    named_by = "forename" if "forename" in table.columns else "name"
+    full_name = cells.take(named_by, check.name, _full_name(row))
     job_title = cells.optional("job_title", lambda v: check.name(v, "job title"))
     mobile = cells.optional("mobile", check.phone)
     roles = cells.take("roles", check.roles) if "roles" in table.columns else None
