@@ -16,6 +16,7 @@ from shared.http.bodies import MAX_UPLOAD_BYTES
 from shared.runtime.settings import DoorstepSettings
 from tests.authorisation.conftest import URN, Bus, Service
 from tests.authorisation.test_people import stored
+from tests.conftest import settings_env
 
 IMPORTS = f"/v1/schools/{URN}/imports"
 MESSY_STAFF = ("\ufeffStaff ID,Title,Legal Forename,Surname,Job Title,Mobile,Roles\r\n"
@@ -167,3 +168,21 @@ def test_two_thousand_pupils_import_with_progress_from_the_cli(
                       "name": "Pupil1999 Family999", "household_id": "HH00999"}]
     with capsys.disabled():
         print("\n2,000 pupils: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+
+
+async def test_a_staff_import_from_the_cli_reaches_the_running_service_and_the_wire(
+        service: Service, bus: Bus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in settings_env(service.settings).items():
+        monkeypatch.setenv(name, value)
+    file = tmp_path / "staff.csv"
+    file.write_bytes(MESSY_STAFF)
+    assert main(["import", "staff", "--school", URN, str(file), "--apply", "--by",
+                 "it-0001"]) == 0
+    assert "applied: 3 added, 0 changed, 0 removed" in capsys.readouterr().out
+    published = await bus.wait_for("StaffRolesChanged", 3)  # the service's relay published them
+    assert {e.staff_id for _, e in published} == {  # type: ignore[attr-defined]
+        "staff-0001", "dsl-0001", "office-0001"}
+    assert {e.actor.id for _, e in published} == {"it-0001"}
+    register = service.get(f"/v1/schools/{URN}/staff", role="trust_it").json()
+    assert [m["name"] for m in register] == ["Seán Ó Briain", "Ann Lee", "Zoë O'Brien"]
