@@ -106,6 +106,8 @@ class HouseholdRecords(StaffRecords):
         steps: list[HouseholdEntry | str] = [*upserts, *sorted(set(leaving) | emptied)]
         for start in range(0, len(steps), CHUNK):
             chunk = steps[start:start + CHUNK]
+            self.sealer.prepare(DataSubject(trust_id, "household", step.household_id)
+                                for step in chunk if not isinstance(step, str))
             roll = self._roll_for(school_urn, meta)
             pupils: dict[str, dict[str, str]] = {}
             homes = []

@@ -69,6 +69,9 @@ class StaffRecords(SchoolRecords):
         register = self._register_for(school_urn, meta)
         for start in range(0, len(steps), SAVE_EVENTS):
             register = self._register_for(school_urn, meta)
+            self.sealer.prepare(DataSubject(trust_id, "staff", step.staff_id)
+                                for step in steps[start:start + SAVE_EVENTS]
+                                if not isinstance(step, str))
             for step in steps[start:start + SAVE_EVENTS]:
                 if isinstance(step, str):
                     register.remove_member(staff_id=step, meta=meta)
