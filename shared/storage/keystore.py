@@ -61,7 +61,6 @@ keys = Table(
 )
 KINDS = ("household", "pupil", "record", "staff")
 CACHE_SECONDS = 30.0  # how long another process may still use a key after it is destroyed
-PREPARED = 500  # subjects looked up on one connection
 
 
 @dataclass(frozen=True)
@@ -107,42 +106,28 @@ class KeyStore:
             key = self.key(cached[1])
             if key is not None:
                 return cached[1], key
-        with self.engine.connect() as conn:
-            row = conn.execute(select(keys.c.key_id, keys.c.wrapped).where(
-                _of(subject), keys.c.wrapped.is_not(None)).order_by(keys.c.created_at).limit(1)
-            ).first()
-        if row is None:
-            key_id, raw = os.urandom(16).hex(), AESGCM.generate_key(bit_length=256)
-            with self.engine.begin() as conn:
-                conn.execute(insert(keys).values(
-                    key_id=key_id, trust_id=subject.trust_id, kind=subject.kind,
-                    subject_id=subject.id, wrapped=self._wrapped(key_id, raw), created_at=_now()))
-        else:
-            key_id, raw = row.key_id, self._unwrapped(row.key_id, row.wrapped)
-        aead = AESGCM(raw)
-        with self._lock:
-            self._by_subject[subject] = (time.monotonic(), key_id)
-            self._by_id[key_id] = (time.monotonic(), aead)
-        return key_id, aead
+        return self._live([subject])[subject]
 
     def prepare(self, subjects: Iterable[DataSubject]) -> None:
         """Have the live keys of many subjects at hand, those missing made in one transaction:
         an import of a school's households seals under a thousand keys, which `key_for` alone
         makes with a thousand commits."""
         now = time.monotonic()
-        wanted = [s for s in dict.fromkeys(subjects)
-                  if not ((c := self._by_subject.get(s)) and now - c[0] < CACHE_SECONDS)]
+        self._live([s for s in dict.fromkeys(subjects)
+                    if not ((c := self._by_subject.get(s)) and now - c[0] < CACHE_SECONDS)])
+
+    def _live(self, subjects: list[DataSubject]) -> dict[DataSubject, tuple[str, AESGCM]]:
+        """Each subject's oldest live key, read or made (the made ones in one transaction)."""
         found: dict[DataSubject, tuple[str, bytes]] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), PREPARED):
-                for subject in wanted[start:start + PREPARED]:
-                    row = conn.execute(select(keys.c.key_id, keys.c.wrapped).where(
-                        _of(subject), keys.c.wrapped.is_not(None)).order_by(keys.c.created_at)
-                        .limit(1)).first()
-                    if row is not None:
-                        found[subject] = (row.key_id, self._unwrapped(row.key_id, row.wrapped))
+            for subject in subjects:
+                row = conn.execute(select(keys.c.key_id, keys.c.wrapped).where(
+                    _of(subject), keys.c.wrapped.is_not(None)).order_by(keys.c.created_at)
+                    .limit(1)).first()
+                if row is not None:
+                    found[subject] = (row.key_id, self._unwrapped(row.key_id, row.wrapped))
         made = []
-        for subject in (s for s in wanted if s not in found):
+        for subject in (s for s in subjects if s not in found):
             key_id, raw = os.urandom(16).hex(), AESGCM.generate_key(bit_length=256)
             found[subject] = (key_id, raw)
             made.append({"key_id": key_id, "trust_id": subject.trust_id, "kind": subject.kind,
@@ -151,11 +136,12 @@ class KeyStore:
         if made:
             with self.engine.begin() as conn:
                 conn.execute(insert(keys), made)
-        now = time.monotonic()
+        now, opened = time.monotonic(), {s: (k, AESGCM(raw)) for s, (k, raw) in found.items()}
         with self._lock:
-            for subject, (key_id, raw) in found.items():
+            for subject, (key_id, aead) in opened.items():
                 self._by_subject[subject] = (now, key_id)
-                self._by_id[key_id] = (now, AESGCM(raw))
+                self._by_id[key_id] = (now, aead)
+        return opened
 
     def key(self, key_id: str) -> AESGCM | None:
         """The data key with this id; None when it was destroyed (or never existed here)."""
