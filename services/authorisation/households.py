@@ -132,8 +132,8 @@ class HouseholdRecords(StaffRecords):
             if progress:
                 progress("apply", min(start + CHUNK, len(steps)), len(steps))
 
-    def _opened_household(self, school_urn: str, household_id: str, upns: list[str], roll: PupilRoll
-                ) -> HouseholdEntry:
+    def _opened_household(self, school_urn: str, household_id: str, upns: list[str],
+                          roll: PupilRoll) -> HouseholdEntry:
         home = self.find(Household.create_id(school_urn, household_id), Household, copy=False)
         sealed = home.details if isinstance(home, Household) else None
         details = _details(self.sealer.unseal(sealed) if sealed else "{}")
