@@ -14,6 +14,7 @@ from services.authorisation.commands import (
 from services.authorisation.domain import Meta, RiskAssessment, VisitCase, scoring
 from services.authorisation.domain.household import Household, Requirement
 from services.authorisation.domain.rules import Facts, broken_rules, conditions
+from services.authorisation.imports import MisImports
 from services.authorisation.intake import assess, review_date
 from services.authorisation.onboarding import Onboarding
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
@@ -36,17 +37,16 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(Onboarding):
-    """Assessments and the decision on each visit, under its school's records."""
+class AuthorisationApp(Onboarding, MisImports):
+    """Assessments and the decision on each visit, under its school's records and people."""
 
     name = "authorisation"
 
     def __init__(self, env: dict[str, str] | None = None, *, sealer: Sealer,
                  catalogue: Catalogue | None = None, default_pack: str = TRUST_DEFAULT,
-                 ladder_required: bool = False) -> None:
-        super().__init__(env=env, catalogue=catalogue, default_pack=default_pack,
-                         ladder_required=ladder_required)
-        self.sealer = sealer
+                 ladder_required: bool = False, address_secret: bytes = b"") -> None:
+        super().__init__(env=env, sealer=sealer, catalogue=catalogue, default_pack=default_pack,
+                         ladder_required=ladder_required, address_secret=address_secret)
 
     # -- what the bus tells us ---------------------------------------------------------------
     @serialised(by="requested.school_urn")

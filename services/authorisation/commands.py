@@ -7,12 +7,16 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.authorisation.domain.scoring import Kind
 from shared.contracts.base import Distinct, SchoolUrn, StaffId
+from shared.contracts.visits import Phone
 
 Level = Literal["low", "medium", "high"]
+# A name, job title or relationship: one line of up to 100 characters, no control characters.
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Score = Field(ge=1, le=5)
 
 
@@ -144,9 +148,15 @@ SchoolRole = Literal["staff", "buddy", "office", "dsl", "deputy_dsl", "slt", "he
 
 
 class StaffMemberIn(Body):
+    """One member of staff, whole: what is left out is not on record (a body of roles alone, as
+    before people were named, still works)."""
+
     roles: Annotated[list[SchoolRole], Distinct] = Field(
         min_length=1, description="school roles only: trust-wide roles are not on a register")
     documents: DocumentsIn = Field(default_factory=DocumentsIn)
+    name: PersonName | None = Field(None, description="as colleagues know them; sealed")
+    job_title: PersonName | None = Field(None, description="sealed")
+    mobile: Phone | None = Field(None, description="sealed; the ladder and the buddy ring it")
 
 
 class AssignmentIn(Body):
@@ -157,6 +167,42 @@ class AssignmentIn(Body):
 class PackFileIn(Body):
     filename: str = Field("pack.yaml", min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=200_000)
+
+
+class CarerIn(Body):
+    name: PersonName
+    relationship: PersonName | None = None
+    mobile: Phone | None = None
+    lives_here: bool | None = Field(None, description="lives at the address; null: not known")
+
+
+class AddressIn(Body):
+    lines: list[PersonName] = Field(min_length=1, max_length=6)
+    postcode: str | None = Field(None, pattern=r"^[A-Za-z0-9 ]{5,10}$")
+
+
+class PupilIn(Body):
+    upn: str = Field(pattern=r"^[A-Z]\d{11}[0-9A-Z]$", description="the DfE unique pupil number")
+    name: PersonName
+
+
+class HouseholdIn(Body):
+    """A household's details (West Norfolk 2.1: parents or carers, the address, contact numbers,
+    other adults in the home) and the pupils who live there; all sealed under its key."""
+
+    address: AddressIn
+    phones: Annotated[list[Phone], Distinct] = Field(default_factory=list, max_length=6)
+    carers: list[CarerIn] = Field(default_factory=list, max_length=10)
+    other_adults: Annotated[list[PersonName], Distinct] = Field(default_factory=list,
+                                                                 max_length=10)
+    pupils: list[PupilIn] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _each_pupil_once(self) -> HouseholdIn:
+        upns = [p.upn for p in self.pupils]
+        if len(set(upns)) != len(upns):
+            raise ValueError("each pupil (UPN) may be listed once")
+        return self
 
 
 class SchoolDetailsIn(Body):

@@ -46,6 +46,11 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
                                   staff_id=e.staff_id, roles=e.roles)]
+    if _is(domain_event, "StaffRegister.PersonRecorded"):
+        e = domain_event
+        return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
+                                  staff_id=e.staff_id, roles=e.roles, name=e.name,
+                                  job_title=e.job_title, mobile=e.mobile)]
     if _is(domain_event, "StaffRegister.MemberRemoved"):
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),

@@ -1,15 +1,15 @@
-"""A school's own records in authorisation: its staff register, its policy pack and what escalation
-last said of its ladder. The base of the authorisation application."""
+"""A school's own records in authorisation: its policy pack and what escalation last said of its
+ladder. The base of the authorisation application (its people: `people.py`, `households.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import uuid4
 
-from services.authorisation.commands import AssignmentIn, StaffMemberIn
+from services.authorisation.commands import AssignmentIn
 from services.authorisation.domain import Meta
 from services.authorisation.domain.policy import PolicyPack
-from services.authorisation.domain.school import SchoolPolicy, StaffRegister
+from services.authorisation.domain.school import SchoolPolicy
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue, PolicyError
 from shared.contracts import Actor, Role
 from shared.contracts.errors import Conflict, Invalid
@@ -23,7 +23,7 @@ SERVICE_ACTOR = Actor(id="authorisation", role=Role.SYSTEM)
 
 
 class SchoolRecords(GroupCommitted):
-    """Each school's register, pack and ladder, as the decisions on its visits need them."""
+    """Each school's pack and ladder, as the decisions on its visits need them."""
 
     def __init__(self, env: dict[str, str] | None = None, *, catalogue: Catalogue | None = None,
                  default_pack: str = TRUST_DEFAULT, ladder_required: bool = False) -> None:
@@ -61,21 +61,6 @@ class SchoolRecords(GroupCommitted):
     def ladder_refusal(self, school_urn: str) -> str | None:
         ladder = self.find(SchoolLadder.create_id(school_urn), SchoolLadder)
         return ladder_refusal(ladder, school_urn, self.ladder_required)
-
-    def register(self, school_urn: str) -> StaffRegister | None:
-        found: StaffRegister | None = self.find(StaffRegister.create_id(school_urn), StaffRegister)
-        return found
-
-    @serialised(by="school_urn")
-    def record_staff_member(self, school_urn: str, staff_id: str, body: StaffMemberIn,
-                            actor: Actor, trust_id: str) -> StaffRegister:
-        meta = school_meta(trust_id, school_urn, actor)
-        register = self.register(school_urn) or StaffRegister(school_urn=school_urn, meta=meta)
-        documents = {k: v.isoformat() for k, v in body.documents.model_dump().items() if v}
-        register.record_member(staff_id=staff_id, roles=[str(r) for r in body.roles],
-                               documents=documents, meta=meta)
-        self._save(register)
-        return register
 
     @serialised(by="school_urn")
     def assign_pack(self, school_urn: str, body: AssignmentIn, actor: Actor, trust_id: str

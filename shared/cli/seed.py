@@ -13,6 +13,14 @@ SCHOOL = "123456"
 PEOPLE = {"staff-0001": ["staff"], "staff-0002": ["staff"], "dsl-0001": ["dsl"],
           "head-0001": ["headteacher"], "office-0001": ["office", "buddy"], "slt-0001": ["slt"]}
 
+# Named as the pages and the ladder will show them; mobiles from Ofcom's range for drama.
+NAMES = {"staff-0001": ("Sam Okafor", "Attendance officer", "07700 900001"),
+         "staff-0002": ("Zoë O'Brien", "Family support worker", "07700 900002"),
+         "dsl-0001": ("Priya Shah", "Designated safeguarding lead", "07700 900103"),
+         "head-0001": ("Tom Ellis", "Headteacher", "07700 900102"),
+         "office-0001": ("Ann Lee", "Office manager", "07700 900005"),
+         "slt-0001": ("Grace Mensah", "Assistant headteacher", "07700 900101")}
+
 
 EXAMPLE_SCHOOL = {"urn": SCHOOL, "name": "Riverside Primary", "timezone": "Europe/London",
                   "opens": "08:30", "closes": "15:30", "policy_pack": "trust-default",
@@ -38,8 +46,10 @@ def seed_register(settings: DoorstepSettings, authorisation_url: str) -> list[st
         if client.get(f"/v1/schools/{SCHOOL}/staff").json():
             return []
         for person, roles in PEOPLE.items():
-            client.put(f"/v1/schools/{SCHOOL}/staff/{person}",
-                       json={"roles": roles}).raise_for_status()
+            name, job_title, mobile = NAMES[person]
+            client.put(f"/v1/schools/{SCHOOL}/staff/{person}", json={
+                "roles": roles, "name": name, "job_title": job_title, "mobile": mobile,
+            }).raise_for_status()
     return list(PEOPLE)
 
 

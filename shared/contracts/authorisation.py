@@ -88,9 +88,16 @@ class VisitDeclined(IntegrationEvent):
 
 class StaffRolesChanged(IntegrationEvent):
     """A school's staff register: the roles a person holds there now (none: taken off it).
-    Every service keeps the register from these; a school role acts only as the register says."""
+    Every service keeps the register from these; a school role acts only as the register says.
+
+    The person's name, job title and mobile came later, as optional fields of the same version:
+    sealed under the person's key (data subject `staff:<staff_id>`), absent from older events
+    and from people recorded without them, and ignored by readers that predate them."""
 
     aggregate = "staffregister"
 
     staff_id: StaffId
     roles: Annotated[list[Role], Distinct] = Field(default_factory=list)
+    name: Sealed | None = Field(None, description="the person's name, as colleagues know it")
+    job_title: Sealed | None = None
+    mobile: Sealed | None = Field(None, description="the person's mobile number")

@@ -1,6 +1,7 @@
 """The request body, checked before any route sees it: bounded, UTF-8, JSON, finite, shallow.
 
-Every service takes JSON and nothing else. A body that is too big is refused as it arrives (413),
+Every service takes JSON and nothing else (but a school's MIS export, CSV, on the import paths:
+`text/csv`, up to its own bound). A body that is too big is refused as it arrives (413),
 before it is held in memory; one that is not UTF-8, not JSON, has NaN or Infinity (which JSON
 does not allow, and which no store or consumer can take) or nests deeper than any Doorstep
 document does, is refused with a message that says what to fix. Routes then see only bodies
@@ -10,6 +11,7 @@ they can validate.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -18,6 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 32
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+# A school's MIS export (a CSV of its staff, or of its pupils with their contacts) is uploaded
+# whole to these paths as text/csv: about 300 bytes a pupil, so 8 MiB is some 25,000 pupils.
+UPLOAD_PATHS = re.compile(r"^/v1/schools/[^/]+/imports/[^/]+$")
+UPLOAD_TYPE = "text/csv"
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 
 
 class BodyRefused(Exception):
@@ -41,9 +48,10 @@ class CheckedBodies:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        upload = _is_upload(scope)
         try:
-            body = await self._read(scope, receive)
-            if not _takes_a_form(scope, self.form_paths):
+            body = await self._read(scope, receive, MAX_UPLOAD_BYTES if upload else self.max_bytes)
+            if not upload and not _takes_a_form(scope, self.form_paths):
                 check_json(body, _content_type(scope))
         except BodyRefused as refused:
             response = JSONResponse({"detail": refused.message, "error": refused.code},
@@ -61,10 +69,10 @@ class CheckedBodies:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+    async def _read(self, scope: Scope, receive: Receive, limit: int) -> bytes:
         declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise _too_big(self.max_bytes)
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _too_big(limit)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -72,8 +80,8 @@ class CheckedBodies:
                 raise BodyRefused(400, "incomplete_body", "the connection closed mid-body")
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                raise _too_big(self.max_bytes)
+            if size > limit:
+                raise _too_big(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
@@ -88,6 +96,11 @@ def _takes_a_form(scope: Scope, paths: tuple[str, ...]) -> bool:
     media = _content_type(scope).split(";")[0].strip().lower()
     return media == "application/x-www-form-urlencoded" and str(scope.get("path", "")).startswith(
         paths)
+
+
+def _is_upload(scope: Scope) -> bool:
+    media = _content_type(scope).split(";")[0].strip().lower()
+    return media == UPLOAD_TYPE and bool(UPLOAD_PATHS.match(str(scope.get("path", ""))))
 
 
 def check_json(body: bytes, content_type: str) -> None:
@@ -145,6 +158,10 @@ def _depth(text: str) -> int:
 
 
 def _too_big(limit: int) -> BodyRefused:
+    if limit == MAX_UPLOAD_BYTES:
+        return BodyRefused(413, "too_large", f"the file is larger than {limit // 2**20} MiB, the "
+                           "most an import takes: split it, or leave out columns Doorstep does "
+                           "not read")
     return BodyRefused(413, "too_large", f"the body is larger than {limit // 1024} KiB, the most "
                        "any Doorstep request needs: send less")
 

@@ -100,6 +100,15 @@ POLICY: dict[str, Rule] = {
     f"POST {S}/archive": _school(R.TRUST_IT),
     f"GET {S}/staff": _school(SENIOR, R.OFFICE, TRUST_WIDE),
     f"PUT {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
+    f"DELETE {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
+    # a pupil picked by name (the household follows); the household's address and phones only
+    # for those who keep the records or decide on visits
+    f"GET {S}/pupils": _school(FRONT_LINE),
+    f"GET {S}/households/{{household_id}}": _school(R.OFFICE, SENIOR, R.TRUST_SAFETY_LEAD),
+    f"PUT {S}/households/{{household_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL,
+                                                    R.TRUST_IT),
+    f"POST {S}/imports/staff": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
+    f"POST {S}/imports/pupils": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     # escalation
     f"GET {S}/escalations": _school(WATCHERS),
     f"GET {S}/escalations/{{escalation_id}}": _school(WATCHERS),

@@ -7,6 +7,10 @@ people per trust). A school role's token acts at a school only as that school's 
 a person not on it, or not with that role, gets 403. Trust-wide roles are never on a school's
 register. A school whose register is still empty is open to the school roles on its tokens
 (`DOORSTEP_ENVIRONMENT=production` closes it: there a school must keep its register).
+
+The register also names people: each person's name, job title and mobile are kept as they came,
+sealed under the person's key, for a service to open where it needs them (`person`); nothing
+here unseals them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.client import Client
@@ -28,18 +33,39 @@ from shared.runtime.settings import DoorstepSettings
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Person:
+    """A member of a school's staff as the register names them; personal fields sealed (None
+    when the register was not given them)."""
+
+    staff_id: str
+    roles: frozenset[Role]
+    name: str | None
+    job_title: str | None
+    mobile: str | None
+
+
 class StaffRegisters:
     def __init__(self) -> None:
         self.schools: dict[str, dict[str, set[Role]]] = defaultdict(dict)
+        self.people: dict[str, dict[str, Person]] = defaultdict(dict)
         self.ready = asyncio.Event()
         self._pull: Any = None
 
     def apply(self, change: StaffRolesChanged) -> None:
-        school = self.schools[change.school_urn]
+        school, people = self.schools[change.school_urn], self.people[change.school_urn]
         if change.roles:
             school[change.staff_id] = set(change.roles)
-        else:
+            people[change.staff_id] = Person(change.staff_id, frozenset(change.roles),
+                                             change.name, change.job_title, change.mobile)
+        else:  # a leaver: off the register, refused from this change on
             school.pop(change.staff_id, None)
+            people.pop(change.staff_id, None)
+
+    def person(self, school_urn: str, staff_id: str) -> Person | None:
+        """The person on the school's register, with their sealed name and mobile; None if
+        they are not on it."""
+        return self.people.get(school_urn, {}).get(staff_id)
 
     def refusal(self, school_urn: str, user: str, role: Role, strict: bool) -> str | None:
         """Why this person may not act in this role at this school, or None if they may."""

@@ -1,4 +1,5 @@
-"""The deployment's key store: one data key per data subject (a household, a pupil, a record).
+"""The deployment's key store: one data key per data subject (a household, a pupil, a member of
+staff, a record).
 
 Every personal field on the wire and in the stores is sealed under its subject's data key
 (`shared/storage/sealing.py`). Destroying the key is crypto-shredding: every copy of those fields, in the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,13 +59,14 @@ keys = Table(
     Column("destroyed_why", String(200), nullable=True),
     Index("subject_keys_subject", "trust_id", "kind", "subject_id"),
 )
-KINDS = ("household", "pupil", "record")
+KINDS = ("household", "pupil", "record", "staff")
 CACHE_SECONDS = 30.0  # how long another process may still use a key after it is destroyed
 
 
 @dataclass(frozen=True)
 class DataSubject:
-    """Whose personal data it is: a household, a pupil, or (with no one else named) a record."""
+    """Whose personal data it is: a household, a pupil, a member of staff, or (with no one else
+    named) a record."""
 
     trust_id: str
     kind: str
@@ -103,23 +106,42 @@ class KeyStore:
             key = self.key(cached[1])
             if key is not None:
                 return cached[1], key
+        return self._live([subject])[subject]
+
+    def prepare(self, subjects: Iterable[DataSubject]) -> None:
+        """Have the live keys of many subjects at hand, those missing made in one transaction:
+        an import of a school's households seals under a thousand keys, which `key_for` alone
+        makes with a thousand commits."""
+        now = time.monotonic()
+        self._live([s for s in dict.fromkeys(subjects)
+                    if not ((c := self._by_subject.get(s)) and now - c[0] < CACHE_SECONDS)])
+
+    def _live(self, subjects: list[DataSubject]) -> dict[DataSubject, tuple[str, AESGCM]]:
+        """Each subject's oldest live key, read or made (the made ones in one transaction)."""
+        found: dict[DataSubject, tuple[str, bytes]] = {}
         with self.engine.connect() as conn:
-            row = conn.execute(select(keys.c.key_id, keys.c.wrapped).where(
-                _of(subject), keys.c.wrapped.is_not(None)).order_by(keys.c.created_at).limit(1)
-            ).first()
-        if row is None:
+            for subject in subjects:
+                row = conn.execute(select(keys.c.key_id, keys.c.wrapped).where(
+                    _of(subject), keys.c.wrapped.is_not(None)).order_by(keys.c.created_at)
+                    .limit(1)).first()
+                if row is not None:
+                    found[subject] = (row.key_id, self._unwrapped(row.key_id, row.wrapped))
+        made = []
+        for subject in (s for s in subjects if s not in found):
             key_id, raw = os.urandom(16).hex(), AESGCM.generate_key(bit_length=256)
+            found[subject] = (key_id, raw)
+            made.append({"key_id": key_id, "trust_id": subject.trust_id, "kind": subject.kind,
+                         "subject_id": subject.id, "wrapped": self._wrapped(key_id, raw),
+                         "created_at": _now()})
+        if made:
             with self.engine.begin() as conn:
-                conn.execute(insert(keys).values(
-                    key_id=key_id, trust_id=subject.trust_id, kind=subject.kind,
-                    subject_id=subject.id, wrapped=self._wrapped(key_id, raw), created_at=_now()))
-        else:
-            key_id, raw = row.key_id, self._unwrapped(row.key_id, row.wrapped)
-        aead = AESGCM(raw)
+                conn.execute(insert(keys), made)
+        now, opened = time.monotonic(), {s: (k, AESGCM(raw)) for s, (k, raw) in found.items()}
         with self._lock:
-            self._by_subject[subject] = (time.monotonic(), key_id)
-            self._by_id[key_id] = (time.monotonic(), aead)
-        return key_id, aead
+            for subject, (key_id, aead) in opened.items():
+                self._by_subject[subject] = (now, key_id)
+                self._by_id[key_id] = (now, aead)
+        return opened
 
     def key(self, key_id: str) -> AESGCM | None:
         """The data key with this id; None when it was destroyed (or never existed here)."""

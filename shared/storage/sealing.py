@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -30,6 +31,10 @@ class Sealer:
         nonce = os.urandom(12)
         sealed = nonce + key.encrypt(nonce, plaintext.encode(), _aad(key_id))
         return f"{PREFIX}{key_id}:{base64.urlsafe_b64encode(sealed).decode().rstrip('=')}"
+
+    def prepare(self, subjects: Iterable[DataSubject]) -> None:
+        """Load or make many subjects' keys at once, before sealing under each (an import)."""
+        self.store.prepare(subjects)
 
     def seal_optional(self, subject: DataSubject, plaintext: str | None) -> str | None:
         return None if plaintext is None else self.seal(subject, plaintext)

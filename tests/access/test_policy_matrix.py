@@ -26,6 +26,7 @@ SCHOOL_ROLES = [Role.STAFF, Role.BUDDY, Role.OFFICE, Role.DSL, Role.DEPUTY_DSL, 
 TRUST_ROLES = [Role.TRUST_IT, Role.AUDITOR, Role.TRUST_SAFETY_LEAD]
 PARAMS = {"urn": OWN, "view": "visits-in-progress", "name": "trust-default",
           "staff_id": "staff-0001", "kind": "household", "subject_id": "hh-0001",
+          "household_id": "hh-0001",
           "code": "abcdefgh1234"}
 
 

@@ -71,6 +71,8 @@ class Bus:
         """Every event on the stream so far, with its subject."""
         info = await self.js.stream_info(self.settings.stream_name)
         found = []
+        if not info.state.messages:
+            return found
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
             msg = await self.js.get_msg(self.settings.stream_name, seq)
             event = from_wire(dict(msg.headers or {}), msg.data or b"")

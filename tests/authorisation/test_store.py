@@ -63,3 +63,39 @@ def test_on_postgresql(tmp_path: Path, database_url: str) -> None:
     settings = settings_for(tmp_path, database_url)
     story(lambda: AuthorisationApp(env=store_env(settings, "authorisation"),
                                    sealer=sealer_for(settings)))
+
+
+def people_story(make: Callable[[], AuthorisationApp]) -> None:
+    """A school's first day, stored: its people imported, read back after a restart, sealed."""
+    from tests.authorisation.test_imports import MESSY_STAFF, pupils_file
+
+    app = make()
+    staff = app.import_staff(URN, MESSY_STAFF, apply=True, actor=IT, trust_id="dev-trust")
+    pupils = app.import_pupils(URN, pupils_file(600), apply=True, actor=IT, trust_id="dev-trust")
+    assert (len(staff.added), len(pupils.added)) == (3, 300)
+    app.close()
+
+    again = make()
+    assert again.staff(URN)["staff-0001"].name == "Zoë O'Brien"
+    assert again.find_pupils(URN, "pupil599") == [
+        {"upn": "A930000000599", "name": "Pupil599 Family299", "household_id": "HH00299"}]
+    assert again.import_pupils(URN, pupils_file(600), apply=True, actor=IT,
+                               trust_id="dev-trust").nothing_to_do
+    notes = again.recorder.select_notifications(1, 10_000)
+    opened = str([vars(again.mapper.to_domain_event(n)) for n in notes])
+    assert "O'Brien" not in opened
+    assert "Family299" not in opened
+    again.close()
+
+
+def test_people_on_sqlite(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    people_story(lambda: AuthorisationApp(env=store_env(settings, "authorisation"),
+                                          sealer=sealer_for(settings)))
+
+
+@pytest.mark.postgres
+def test_people_on_postgresql(tmp_path: Path, database_url: str) -> None:
+    settings = settings_for(tmp_path, database_url)
+    people_story(lambda: AuthorisationApp(env=store_env(settings, "authorisation"),
+                                          sealer=sealer_for(settings)))

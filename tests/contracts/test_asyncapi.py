@@ -58,3 +58,4 @@ def test_the_document_marks_every_personal_field_as_sealed() -> None:
     assert sealed_fields(schemas["VisitWrittenUp"], schemas) == {"summary", "actions[].description"}
     assert sealed_fields(schemas["EntryCorrected"], schemas) == {"reason", "correction{}"}
     assert sealed_fields(schemas["CheckedIn"], schemas) == set()
+    assert sealed_fields(schemas["StaffRolesChanged"], schemas) == {"name", "job_title", "mobile"}

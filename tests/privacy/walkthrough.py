@@ -32,7 +32,33 @@ PERSONAL = {
     "concern": "Jordan Quillfeather had a bruise on the left arm",
     "write-up": "Spoke with Mrs Quillfeather about attendance",
     "action": "Ring Mrs Quillfeather on Friday",
+    "staff name": "Wilhelmina Oakhart",
+    "staff mobile": "07700 955504",
+    "carer": "Marigold Quillfeather",
+    "carer mobile": "07700 955505",
+    "other adult": "Bartholomew Quillfeather",
 }
+# The school's MIS exports, imported before the walk-through: names, mobiles and the household.
+STAFF_CSV = ("Staff ID,Legal Forename,Surname,Job Title,Mobile,Roles\r\n"
+             f"staff-0001,{PERSONAL['staff name'].replace(' ', ',')},Teacher,"
+             f"{PERSONAL['staff mobile']},staff\r\n"
+             "staff-0002,Sam,Okafor,Teaching assistant,,staff\r\ndsl-0001,Priya,Shah,DSL,,dsl\r\n")
+PUPILS_CSV = ("UPN,Legal Forename,Surname,Household ID,Address Line 1,Postcode,Contact 1 Name,"
+              "Contact 1 Mobile,Other Adults\r\n"
+              f"A123456789012,Jordan,Quillfeather,{HOUSEHOLD},\"17 Quillfeather Lane, Kings Lynn\","
+              f"PE30 9ZZ,{PERSONAL['carer']},{PERSONAL['carer mobile']},"
+              f"{PERSONAL['other adult']}\r\n")
+
+
+async def import_people(settings: DoorstepSettings, authorisation_url: str) -> None:
+    """The school office imports its staff and pupils (tests/authorisation/test_imports.py)."""
+    office = client_for(settings, authorisation_url, user="it-0001", role="trust_it", schools=[])
+    async with office:
+        for kind, data in (("staff", STAFF_CSV), ("pupils", PUPILS_CSV)):
+            applied = ok(await office.post(f"/v1/schools/{URN}/imports/{kind}?apply=true",
+                                           content=data.encode(),
+                                           headers={"Content-Type": "text/csv"}))
+            assert applied["added"], applied
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""HTTP routes for policy packs and the staff register. Thin."""
+"""HTTP routes for policy packs. Thin."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.authorisation.api.decisions import app_of
-from services.authorisation.commands import AssignmentIn, PackFileIn, StaffMemberIn
-from services.authorisation.domain.school import StaffRegister
+from services.authorisation.commands import AssignmentIn, PackFileIn
 from services.authorisation.packs import PolicyError
-from shared.contracts.base import SchoolUrn, StaffId
+from shared.contracts.base import SchoolUrn
 from shared.contracts.errors import Invalid, NotFound
 from shared.security.tokens import CurrentPrincipal
 
-router = APIRouter(tags=["policy packs and staff"])
-
+router = APIRouter(tags=["policy packs"])
 
 
 @router.get("/v1/policy-packs")
@@ -62,23 +60,3 @@ def assign_policy(urn: SchoolUrn, body: AssignmentIn, request: Request,
     app = app_of(request)
     pack = app.assign_pack(urn, body, principal.actor, principal.trust_id)
     return {**app.assignment(urn), "effective": pack.model_dump(mode="json", exclude_none=True)}
-
-
-@router.get("/v1/schools/{urn}/staff")
-def read_staff(urn: SchoolUrn, request: Request, principal: CurrentPrincipal
-               ) -> list[dict[str, Any]]:
-    """The school's staff register: roles and drivers' documents with expiry dates."""
-    return staff_view(app_of(request).register(urn))
-
-
-@router.put("/v1/schools/{urn}/staff/{staff_id}")
-def record_staff(urn: SchoolUrn, staff_id: StaffId, body: StaffMemberIn, request: Request,
-                 principal: CurrentPrincipal) -> list[dict[str, Any]]:
-    """Add or update one member of staff."""
-    register = app_of(request).record_staff_member(urn, staff_id, body, principal.actor,
-                                                   principal.trust_id)
-    return staff_view(register)
-
-
-def staff_view(register: StaffRegister | None) -> list[dict[str, Any]]:
-    return sorted(register.members.values(), key=lambda m: m["staff_id"]) if register else []

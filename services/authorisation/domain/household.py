@@ -48,7 +48,8 @@ class Requirement:
 
 
 class Household(Aggregate):
-    """One family's home, per school: visits made there, assessments of it, incidents at it."""
+    """One family's home, per school: who lives there, visits made there, assessments of it,
+    incidents at it."""
 
     @staticmethod
     def create_id(school_urn: str, household_id: str) -> UUID:
@@ -61,6 +62,18 @@ class Household(Aggregate):
         self.assessments: list[dict[str, Any]] = []
         self.visits_made: list[str] = []
         self.incidents: list[dict[str, str]] = []
+        self.details: str | None = None  # sealed JSON: carers, address, phones, other adults
+
+    @event("DetailsRecorded")
+    def record_details(self, details: str, meta: Meta) -> None:
+        """Who lives there and how to reach them (West Norfolk 2.1, line 60), sealed whole under
+        the household's key."""
+        self.details = details
+
+    @event("DetailsRemoved")
+    def remove_details(self, meta: Meta) -> None:
+        """No pupil of the school lives there now; its visits and assessments are kept."""
+        self.details = None
 
     @event("AssessmentNoted")
     def note_assessment(self, summary: dict[str, Any], meta: Meta) -> None:

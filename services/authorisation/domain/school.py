@@ -14,7 +14,8 @@ from services.authorisation.domain import Meta
 
 
 class StaffRegister(Aggregate):
-    """A school's staff who visit or decide: roles, and drivers' documents with expiry dates."""
+    """A school's staff who visit or decide: names, job titles and mobiles (sealed, each under
+    the person's own key), roles, and drivers' documents with expiry dates."""
 
     @staticmethod
     def create_id(school_urn: str) -> UUID:
@@ -29,6 +30,14 @@ class StaffRegister(Aggregate):
     def record_member(self, staff_id: str, roles: list[str], documents: dict[str, str],
                       meta: Meta) -> None:
         self.members[staff_id] = {"staff_id": staff_id, "roles": roles, "documents": documents}
+
+    @event("PersonRecorded")
+    def record_person(self, staff_id: str, roles: list[str], documents: dict[str, str],
+                      name: str | None, job_title: str | None, mobile: str | None,
+                      meta: Meta) -> None:
+        """A member as they are now, whole; `MemberRecorded` (no name) is how older ones read."""
+        self.members[staff_id] = {"staff_id": staff_id, "roles": roles, "documents": documents,
+                                  "name": name, "job_title": job_title, "mobile": mobile}
 
     @event("MemberRemoved")
     def remove_member(self, staff_id: str, meta: Meta) -> None:
