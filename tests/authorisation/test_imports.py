@@ -4,6 +4,7 @@ showed; the same file again changes nothing; a bad file changes nothing and name
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -64,7 +65,7 @@ async def test_staff_import_dry_run_then_apply_then_apply_again_changes_nothing(
     again = send(service, "staff", MESSY_STAFF, apply=True).json()
     assert (again["added"], again["changed"], again["removed"], again["unchanged"]) == (
         [], [], [], 3)
-    await bus.wait_for("StaffRolesChanged", 4, timeout=1.0)
+    await asyncio.sleep(1.0)  # time enough for the relay to publish, were there anything
     assert len(await bus.events("StaffRolesChanged")) == 3  # the second apply published nothing
 
     leaver = MESSY_STAFF.replace(b"office-0001,Mrs,Ann,Lee,Receptionist,,office;buddy\r\n", b"")
