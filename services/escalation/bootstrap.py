@@ -15,7 +15,7 @@ from services.escalation.channels import EmailSender, SmtpSettings
 from services.escalation.govuk_notify import NotifyGateway
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
-from services.escalation.naming import FromDirectory
+from services.escalation.naming import Names
 from services.escalation.notify import FakeGateway, Gateway
 from services.escalation.scheduler import DeadlineIndex, Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
@@ -99,21 +99,24 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
 
     async def deadlines(runtime: Runtime) -> None:
         assert runtime.broker is not None
+        sealer = Sealer(open_key_store(settings))
         lease = Lease(runtime.broker.connection.jetstream(), settings.lease_bucket(),
                       replica_name(settings), settings.escalation_lease_seconds)
         scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
                               gateways=gateways, webhook_secret=settings.escalation_webhook_secret,
-                              sealer=Sealer(open_key_store(settings)),
-                              nudge=runtime.nudge_relay, wakeup=wakeup,
+                              sealer=sealer, nudge=runtime.nudge_relay, wakeup=wakeup,
                               public_url=settings.escalation_public_url,
                               email=email_of(settings),
-                              naming=FromDirectory(runtime.directory))
+                              naming=Names(runtime.directory, runtime.registers, sealer))
         await asyncio.gather(lease.hold_forever(), scheduler.run())
 
-    return Runtime(name=NAME, settings=settings, app=app, translate=translate,
-                   subscriptions=subscriptions(app, max_ack_pending=settings.escalation_max_ack_pending,
-                                               on_change=noted),
-                   background=[deadlines])
+    runtime = Runtime(name=NAME, settings=settings, app=app, translate=translate,
+                      subscriptions=subscriptions(
+                          app, max_ack_pending=settings.escalation_max_ack_pending,
+                          on_change=noted),
+                      background=[deadlines])
+    app.registers = runtime.registers  # a school's contacts are people on its register
+    return runtime
 
 
 def replica_name(settings: EscalationSettings) -> str:

@@ -10,12 +10,19 @@ from eventsourcing.utils import get_topic
 from services.escalation.domain import ContactDirectory, Escalation, Watch
 from services.escalation.domain.ladder import Contact, contacts_for, ladder_gaps
 from shared.contracts.meta import Meta
+from shared.security.register import StaffRegisters
 from shared.storage.commands import serialised
 from shared.storage.groupcommit import GroupCommitted
 
 
 class ContactDirectories(GroupCommitted):
-    """Who each school's ladder can reach; the escalation application extends it."""
+    """Who each school's ladder can reach; the escalation application extends it.
+
+    A school's contacts are people on its staff register: one set without a phone of its own is
+    reached on the mobile the register holds (sealed, opened only to send), and a leaver is
+    nobody's contact from the moment the register says so."""
+
+    registers: StaffRegisters | None = None  # this process's register follower, once it runs
 
     @serialised(by="school_urn")
     def set_directory(self, school_urn: str, contacts: list[Contact], meta: Meta) -> None:
@@ -37,8 +44,9 @@ class ContactDirectories(GroupCommitted):
                  ) -> list[ContactDirectory]:
         leads = self.trust_leads(trust)
         for directory in directories:
-            contacts = directory.contacts + ([] if directory.school_urn.startswith("trust:")
-                                             else leads)
+            school = directory.school_urn
+            contacts = directory.contacts if school.startswith("trust:") else \
+                self.from_register(school, directory.contacts) + leads
             directory.check_ladder(ladder_gaps(contacts),
                                    {**meta, "school_urn": directory.school_urn})
         return directories
@@ -65,7 +73,34 @@ class ContactDirectories(GroupCommitted):
     def ladder_contacts(self, trust_id: str, school_urn: str) -> list[Contact]:
         """Everyone a school's ladder can reach: its own contacts, then the trust's safety leads
         (FallbackToEverySafetyLead: level 4 always includes them)."""
-        return self.directory(school_urn) + self.trust_leads(trust_id)
+        return self.from_register(school_urn, self.directory(school_urn)) + \
+            self.trust_leads(trust_id)
+
+    def from_register(self, school_urn: str, contacts: list[Contact]) -> list[Contact]:
+        """The school's contacts as its staff register has them now (no register kept: as set)."""
+        registers = self.registers
+        if registers is None or not registers.schools.get(school_urn):
+            return list(contacts)
+        kept = []
+        for contact in contacts:
+            person = registers.person(school_urn, contact["person_id"])
+            if person is None:
+                continue  # left the school: reached no more
+            if not contact.get("phone") and person.mobile:
+                contact = {**contact, "phone": person.mobile}
+            kept.append(contact)
+        return kept
+
+    @serialised(by="school_urn")
+    def recheck_school(self, school_urn: str, meta: Meta) -> bool:
+        """After the school's register changed: is its ladder still whole? True if that changed."""
+        directory = self.find(ContactDirectory.create_id(school_urn), ContactDirectory)
+        if directory is None:
+            return False
+        self._recheck(meta["trust_id"], [directory], meta)
+        if directory.pending_events:
+            self.save(directory)
+        return bool(directory.pending_events)
 
     def _contacts(self, escalation: Escalation, watch: Watch | None
                   ) -> Callable[[int], list[Contact]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from shared.security.directory import SchoolDirectory
+from shared.security.register import StaffRegisters
+from shared.storage.sealing import SHREDDED, UNREADABLE, Sealer
 
 
 class Naming(Protocol):
@@ -24,14 +26,23 @@ class ByIds:
         return staff_id
 
 
-class FromDirectory(ByIds):
-    """Names from the school directory (and, where a register names people, from it)."""
+class Names(ByIds):
+    """Schools' names from the directory, people's from the staff register (opened here, to be
+    sent; a name erased with its person's key, or never given, leaves the id)."""
 
-    def __init__(self, directory: SchoolDirectory) -> None:
+    def __init__(self, directory: SchoolDirectory, registers: StaffRegisters,
+                 sealer: Sealer) -> None:
         self.directory = directory
+        self.registers = registers
+        self.sealer = sealer
 
     def school(self, urn: str) -> str:
         return self.directory.name_of(urn)
+
+    def person(self, urn: str, staff_id: str) -> str:
+        known = self.registers.person(urn, staff_id)
+        name = self.sealer.unseal(known.name) if known and known.name else None
+        return name if name and name not in (SHREDDED, UNREADABLE) else staff_id
 
 
 def listed(names: list[str]) -> str:

@@ -240,25 +240,25 @@ class Scheduler:
                 await asyncio.to_thread(self.index.note, delivery)
                 return
             try:
+                # names are opened from the register here, off the loop, to be sent
+                text = "" if delivery.channel == "webhook" else await asyncio.to_thread(
+                    sms_text, delivery.message, self.public_url, self.naming)
                 if delivery.channel == "webhook":
                     detail = await post_webhook(client, delivery.address, self.webhook_secret,
                                                 str(delivery.id), delivery.message)
                 elif delivery.channel == "teams":
-                    detail = await post_teams(client, delivery.address,
-                                              sms_text(delivery.message, self.public_url, self.naming))
+                    detail = await post_teams(client, delivery.address, text)
                 elif delivery.channel == "email":
                     if self.email is None:
                         raise SendFailed("no mail server is configured")
                     detail = await self.email.send(Outbound(
-                        "email", delivery.address, sms_text(delivery.message, self.public_url, self.naming),
-                        delivery.id, delivery.message))
+                        "email", delivery.address, text, delivery.id, delivery.message))
                 elif gateway := self.gateways.get(
                         self.app.channels.provider(str(delivery.message.get("school_urn")))):
-                    # a phone from a sign-out is sealed: opened only here, to send
+                    # a phone (a sign-out's, or the register's) is sealed: opened only here
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
-                        raise SendFailed("the number was erased with the household's data")
-                    text = sms_text(delivery.message, self.public_url, self.naming)
+                        raise SendFailed("the number was erased with its owner's data")
                     detail = await gateway.send(Outbound(delivery.channel, address, text,
                                                               delivery.id, delivery.message))
                 else:

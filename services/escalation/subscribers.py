@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from eventsourcing.domain import Aggregate
@@ -9,7 +10,7 @@ from nats.aio.msg import Msg
 
 from services.escalation.application import EscalationApplication
 from shared.contracts import Actor, IntegrationEvent, Role
-from shared.contracts.authorisation import VisitAuthorised
+from shared.contracts.authorisation import StaffRolesChanged, VisitAuthorised
 from shared.contracts.meta import reaction_meta
 from shared.contracts.visits import (
     Arrived,
@@ -52,6 +53,13 @@ def subscriptions(app: EscalationApplication, *, max_ack_pending: int,
         if changed:
             on_change(changed)
 
+    async def on_register_change(event: IntegrationEvent) -> None:
+        """A leaver, or a new mobile, may leave the school's ladder short (or whole again)."""
+        assert isinstance(event, StaffRolesChanged)
+        if app.registers is not None:
+            app.registers.apply(event)  # the follower may not have it yet; applying is idempotent
+        await asyncio.to_thread(app.recheck_school, event.school_urn, reaction_meta(event, ACTOR))
+
     visit_handlers: dict[type[IntegrationEvent], Handler] = {
         kind: on_visit_event for kind in VISIT_EVENTS}
     return [
@@ -63,4 +71,7 @@ def subscriptions(app: EscalationApplication, *, max_ack_pending: int,
                      handlers={VisitAuthorised: on_visit_event}, key_of=by_visit,
                      rewind_on_start=False,
                      max_ack_pending=max_ack_pending),
+        Subscription(durable="escalation-registers",
+                     subject_filter="events.*.*.staffregister.*",
+                     handlers={StaffRolesChanged: on_register_change}, rewind_on_start=False),
     ]
