@@ -66,9 +66,17 @@ def leaving() -> dict[str, Any]:
             "check_in_interval_minutes": 20, "duress_phrase": "the saltmarsh folder"}
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, make_settings) -> DoorstepSettings:
+    """On each store: the openings are the visits service's own events, like any other."""
+    if request.param == "postgres":
+        return make_settings(database_url=request.getfixturevalue("database_url"))
+    made: DoorstepSettings = make_settings()
+    return made
+
+
 async def test_the_responders_open_the_log_others_cannot_and_each_opening_is_in_the_trail(
-        make_settings, make_cluster) -> None:
-    settings = make_settings()
+        settings: DoorstepSettings, make_cluster) -> None:
     cluster = make_cluster(settings, names=("visits", "records"))
     visits, records = cluster["visits"].url, cluster["records"].url
     household = f"hh-{uuid4().hex[:10]}"
