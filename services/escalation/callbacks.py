@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.escalation.application import EscalationApplication
+from services.escalation.domain import Escalation
 from services.escalation.govuk_notify import OUTCOMES as NOTIFY_OUTCOMES
 from services.escalation.notifications import Notifications
 from services.escalation.settings import EscalationSettings
@@ -108,24 +109,34 @@ async def twilio_keypress(delivery: UUID, request: Request) -> Response:
 async def ack_page(code: Code, request: Request) -> HTMLResponse:
     """Opening the link only shows a button: link previews in messaging apps acknowledge
     nothing."""
-    notifications, _ = _parts(request)
+    notifications, settings = _parts(request)
     link = await asyncio.to_thread(notifications.link, code)
     link.check(notifications.app.clock())
+    escalation = await asyncio.to_thread(notifications.escalation, link.escalation_id)
     return HTMLResponse(_page("Are you dealing with it?", f"This acknowledges the escalation "
                               f"at school {escape(link.school_urn)} as {escape(link.person_id)}"
                               ".", '<form method="post"><button type="submit">I am dealing '
-                              'with it</button></form>'))
+                              'with it</button></form>' + _to_the_pages(settings, escalation)))
 
 
 @router.post("/a/{code}", response_class=HTMLResponse, summary="acknowledge from the link")
 async def ack(code: Code, request: Request) -> HTMLResponse:
-    notifications, _ = _parts(request)
+    notifications, settings = _parts(request)
     escalation = await asyncio.to_thread(notifications.acknowledge_by_link, code)
     runtime_of(request).nudge_relay()
     owner = escalation.acknowledged_by or {}
     return HTMLResponse(_page("Thank you", f"The escalation is acknowledged by "
                               f"{escape(str(owner.get('person_id', '')))}. Open Doorstep to see "
-                              "it and resolve it.", ""))
+                              "it and resolve it.", _to_the_pages(settings, escalation)))
+
+
+def _to_the_pages(settings: EscalationSettings, escalation: Escalation) -> str:
+    """The visit's page, where, once signed in, a responder finds the Home Visits Log (address,
+    mobiles, vehicle) and what has been tried. This public page shows none of it."""
+    url = (f"{settings.escalation_pages_url.rstrip('/')}/schools/{escalation.school_urn}/visits/"
+           f"{escalation.visit_id}?from=acknowledgement")
+    return (f'<p><a href="{escape(url)}">Open the visit in Doorstep</a>: its Home Visits Log '
+            "(address, mobiles, vehicle) and what has been tried, once you sign in.</p>")
 
 
 def _page(title: str, text: str, action: str) -> str:

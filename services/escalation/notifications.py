@@ -42,6 +42,12 @@ class Notifications:
         return self._acknowledge(delivery.escalation_id, delivery.recipient_id,
                                  role_of(delivery), None)
 
+    def escalation(self, escalation_id: UUID) -> Escalation:
+        found: Escalation | None = self.app.find(escalation_id, Escalation)
+        if found is None:
+            raise NotFound(f"no escalation {escalation_id}")
+        return found
+
     def link(self, code: str) -> AckLink:
         found: AckLink | None = self.app.find(AckLink.create_id(code), AckLink)
         if found is None:

@@ -44,6 +44,10 @@ class EscalationSettings(DoorstepSettings):
     escalation_public_url: str = Field(
         "http://127.0.0.1:8003", description="where providers' callbacks and people's "
                                              "acknowledge links reach this service")
+    escalation_pages_url: str = Field(
+        "http://127.0.0.1:8000", description="where people reach the pages (DOORSTEP_WEB_PUBLIC_"
+                                             "URL): an acknowledge link's page leads there, to "
+                                             "the visit's Home Visits Log, after signing in")
     escalation_ack_link_minutes: float = Field(120.0, gt=0, le=1440)
     escalation_smtp_host: str = Field("", description="mail server for escalation emails")
     escalation_smtp_port: int = 587

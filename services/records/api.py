@@ -15,6 +15,8 @@ from services.records.application import RecordsApplication
 from services.records.chain import timestamp
 from services.records.export import chronology_html
 from services.records.trail import Selection
+from services.records.unread import UNREAD_TYPE
+from shared.contracts import EVENT_TYPES
 from shared.contracts.base import Distinct, StaffId
 from shared.contracts.errors import Invalid
 from shared.contracts.meta import Meta, command_meta
@@ -28,6 +30,9 @@ Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 d
 AsOf = Annotated[datetime | None, Query(description="only what had happened by this time")]
 KnownAt = Annotated[datetime | None, Query(description="only what the trail held at this time")]
 Format = Annotated[Literal["json", "html"], Query(description="json, or html to print")]
+Types = Annotated[list[str] | None, Query(
+    alias="type", max_length=20, description="only entries of these event types (repeat it), "
+    "e.g. HomeVisitLogOpened: who opened the Home Visits Log, when, in which role")]
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["records"])
 
 
@@ -73,6 +78,18 @@ class WriteUpBody(Body):
     actions: list[FollowUpAction] = Field(default_factory=list, max_length=100)
 
 
+def event_types(names: list[str] | None) -> tuple[str, ...] | None:
+    """The event types asked for; a name the trail cannot hold is refused, not matched to
+    nothing."""
+    if not names:
+        return None
+    unknown = sorted(set(names) - {*EVENT_TYPES, UNREAD_TYPE})
+    if unknown:
+        raise Invalid(f"no event type {', '.join(unknown)[:200]}: see the AsyncAPI document "
+                      "for the names (e.g. HomeVisitLogOpened, Departed)")
+    return tuple(sorted(set(names)))
+
+
 def moment(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -90,11 +107,12 @@ def meta_for(request: Request, principal: Principal, urn: str) -> Meta:
 @router.get("/visits/{visit_id}/history", response_model=None)
 def visit_history(urn: Urn, visit_id: UUID, request: Request, app: App,
                   principal: CurrentPrincipal, as_of: AsOf = None, known_at: KnownAt = None,
-                  format: Format = "json") -> dict[str, Any] | HTMLResponse:
+                  format: Format = "json", types: Types = None) -> dict[str, Any] | HTMLResponse:
     """Every event of the visit, from every service, in order; as of a time if asked."""
     trust = trust_of(request, urn)
     selection = Selection(trust_id=trust, visit_id=str(visit_id), school_urn=urn,
-                          as_of=moment(as_of), known_at=moment(known_at))
+                          as_of=moment(as_of), known_at=moment(known_at),
+                          types=event_types(types))
     events = app.history(selection)
     if format == "html":
         return HTMLResponse(chronology_html(f"Visit {visit_id} at school {urn}", events))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.records.api import App, Format, moment
+from services.records.api import App, Format, Types, event_types, moment
 from services.records.export import chronology_html, export_trust
 from services.records.trail import Selection
 from shared.contracts import Role
@@ -43,12 +43,14 @@ def reach(principal: Principal) -> tuple[str, ...] | None:
 @router.get("/history", response_model=None)
 def history(app: App, principal: CurrentPrincipal, kind: Subject, id: Annotated[
         str, Query(pattern=r"^[\w.:/@-]{1,64}$")], as_of: datetime | None = None,
-            known_at: datetime | None = None, format: Format = "json"
+            known_at: datetime | None = None, format: Format = "json", types: Types = None
             ) -> dict[str, Any] | HTMLResponse:
-    """Everything about a household, pupil or staff member, in order; as of a time if asked."""
+    """Everything about a household, pupil or staff member, in order; as of a time if asked.
+    `type=HomeVisitLogOpened` lists who opened the Home Visits Log of a household's visits."""
     trust = principal.trust_id
     selection = Selection(trust_id=trust, ref=f"{kind}:{id}", schools=reach(principal),
-                          as_of=moment(as_of), known_at=moment(known_at))
+                          as_of=moment(as_of), known_at=moment(known_at),
+                          types=event_types(types))
     events = app.history(selection)
     if format == "html":
         return HTMLResponse(chronology_html(f"History of {kind} {id}", events))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from services.visits.application import VisitsApplication
@@ -20,6 +20,8 @@ from shared.security.tokens import CurrentPrincipal, Principal
 from shared.service.process import runtime_of
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
+Via = Annotated[Literal["board", "visit", "acknowledgement", "api"], Query(
+    description="the page it is opened from, for the record of who opened it")]
 router = APIRouter(prefix="/v1/schools/{urn}/visits", tags=["visits"])
 
 
@@ -145,6 +147,19 @@ def get_visit(urn: Urn, visit_id: UUID, app: App, principal: CurrentPrincipal) -
     if view["status"] == "authorised":
         view["sign_out_refused"] = app.sign_out_refusal(urn)
     return view
+
+
+@router.get("/{visit_id}/home-visits-log")
+async def home_visits_log(urn: Urn, visit_id: UUID, request: Request, app: App,
+                          principal: CurrentPrincipal, via: Via = "api") -> dict[str, Any]:
+    """The Home Visits Log (West Norfolk Appendix 3), for those who must act: the office, the
+    senior roles, the trust safety lead, the visit's buddy and its staff. Each opening is an
+    event (HomeVisitLogOpened), once per person and visit in five minutes."""
+    cause = request_id(request)
+    log: dict[str, Any] = await runtime_of(request).command(
+        f"{visit_id}/log/{principal.user_id}",
+        lambda: app.home_visits_log(visit_id, urn, principal.actor, via, cause))
+    return log
 
 
 @router.post("/{visit_id}/departure")

@@ -9,14 +9,16 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.visits.domain import Visit
+from services.visits.domain.log import LogOpenings, log_refusal, opened_fields
 from services.visits.domain.rules import SignOutFacts
 from services.visits.personal import household, sealed_request, sealed_sign_out
+from services.visits.views import Contacts, log_view
 from shared.contracts import Actor
-from shared.contracts.errors import NotFound, RulesBroken
+from shared.contracts.errors import Conflict, NotFound, RulesBroken
 from shared.contracts.escalation import EscalationLadderChanged
 from shared.contracts.ladder import LADDER_CITATION, LADDER_RULE, SchoolLadder, heard_ladder, ladder_refusal
 from shared.contracts.meta import Meta, command_meta
-from shared.storage.commands import serialised
+from shared.storage.commands import run_serialised, serialised
 from shared.storage.groupcommit import GroupCommitted
 from shared.storage.sealing import Sealer
 
@@ -112,6 +114,55 @@ class VisitsApplication(GroupCommitted):
         step(visit, self.meta(visit, actor, causation_id))
         self.save(visit)
         return visit
+
+    def home_visits_log(self, visit_id: UUID, school_urn: str, viewer: Actor, via: str,
+                        causation_id: UUID) -> dict[str, Any]:
+        """The visit's Home Visits Log, for those who must act. The opening is stored (once a
+        quiet window per person) before any sealed field is opened."""
+        visit = self.visit(visit_id, school_urn)
+        sign_out = visit.sign_out or {}
+        refusal = log_refusal(viewer.id, viewer.role, sign_out.get("buddy_id"),
+                              visit.visiting_staff)
+        if refusal is not None:
+            raise refusal
+        if not sign_out:
+            raise Conflict(f"the Home Visits Log is written at sign-out, and this visit is "
+                           f"{visit.status}: there is nothing in it yet")
+        fields, at = opened_fields(sign_out), self.clock()
+        key = LogOpenings.create_id(visit.id, viewer.id)
+        recorded = run_serialised(f"LogOpenings:{key}", lambda: self._opened(
+            key, visit, viewer, fields, via, at, causation_id))
+        opening = {"by": viewer.id, "role": str(viewer.role), "at": at.isoformat(),
+                   "fields": fields, "recorded": recorded}
+        opened = self.sealer.unsealed({k: v for k, v in sign_out.items() if k != "duress_phrase"})
+        return log_view(visit, opened, self._contacts(visit), viewer.id, opening)
+
+    def _opened(self, key: UUID, visit: Visit, viewer: Actor, fields: list[str], via: str,
+                at: datetime, causation_id: UUID) -> bool:
+        meta = self.meta(visit, viewer, causation_id)
+        openings: LogOpenings | None = self.find(key, LogOpenings)
+        if openings is None:
+            openings = LogOpenings(visit.id, viewer.id, meta)
+        if not openings.open(str(viewer.role), fields, via, visit.request["household_id"], at,
+                             meta):
+            return False
+        self.save(openings)
+        return True
+
+    def _contacts(self, visit: Visit) -> Contacts:
+        """When the staff signed out, arrived and checked in, from the visit's stored events."""
+        contacts = Contacts()
+        for stored in self.events.get(visit.id):
+            if not isinstance(stored, Visit.Event):
+                continue
+            kind, at = type(stored).__name__, stored.timestamp
+            if kind == "Departed":
+                contacts.left_at = at
+            elif kind in ("Arrived", "CheckedIn"):
+                contacts.said_ok.append(at)
+            elif kind == "DuressRaised" and getattr(stored, "how", "") == "panic":
+                contacts.panics.append(at)
+        return contacts
 
     def sealed(self, visit: Visit, text: str) -> str:
         """Free text about a visit (a note, a reason), sealed under the household's key."""

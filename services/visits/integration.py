@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.visits.domain import Visit
+from services.visits.domain.log import LogOpenings
 from shared.contracts import IntegrationEvent
 from shared.contracts import visits as contract
 from shared.contracts.meta import envelope_fields
@@ -33,8 +34,17 @@ PUBLISHED: dict[str, Callable[[dict[str, Any], Any], IntegrationEvent]] = {
 }
 
 
+def _log_opened(domain_event: Any) -> IntegrationEvent:
+    base = envelope_fields(SERVICE, domain_event, visit_id=domain_event.visit_id)
+    return contract.HomeVisitLogOpened(
+        **base, household_id=domain_event.household_id, opened_by=base["actor"].id,
+        role=domain_event.role, fields=domain_event.fields, via=domain_event.via)
+
+
 def translate(domain_event: Any) -> list[IntegrationEvent]:
     """Decisions recorded here came from authorisation's events, so they are not republished."""
+    if isinstance(domain_event, LogOpenings.Opened):  # type: ignore[attr-defined]
+        return [_log_opened(domain_event)]
     build = PUBLISHED.get(type(domain_event).__name__)
     if build is None or not isinstance(domain_event, Visit.Event):
         return []

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException
 from services.web.api import board, dsl, oidc, safeguarding, schools, signin, staff, trust
 from services.web.api.pages import page
 from services.web.backend import Backend
-from services.web.session import SessionAuth, Sessions
+from services.web.session import SessionAuth, Sessions, come_back_to
 from services.web.settings import DEV_SESSION_SECRET, WebSettings
 from services.web.subscribers import Live
 from shared.http.bodies import CheckedBodies
@@ -72,7 +73,10 @@ def _http_problem(request: Request, error: HTTPException) -> Response:
     if request.url.path == "/health" or request.url.path.startswith("/static"):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
     if error.status_code == 401 and request.method == "GET":
-        return RedirectResponse("/sign-in", status_code=303)
+        back = come_back_to(request.url.path + (f"?{request.url.query}" if request.url.query
+                                                else ""))
+        where = f"/sign-in?{urlencode({'next': back})}" if back else "/sign-in"
+        return RedirectResponse(where, status_code=303)
     session = getattr(request.state, "session", None)
     return page(request, "problem.html", session, status=error.status_code,
                 problems=[str(error.detail)], back="/")

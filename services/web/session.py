@@ -4,6 +4,7 @@ every page goes through the same access policy as the API. CSRF tokens on every 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Annotated, Any
 
@@ -48,6 +49,15 @@ def cookie_options(max_age: int) -> dict[str, Any]:
 
 def new_csrf() -> str:
     return secrets.token_urlsafe(24)
+
+
+def come_back_to(path: str | None) -> str | None:
+    """Where to go after signing in (the page a link led to): a path of these pages, never
+    another site's address; None for anything else."""
+    if path and len(path) <= 500 and re.fullmatch(r"/(?![/\\])[\w\-./?=&%]*", path) \
+            and not path.startswith("/sign-in"):
+        return path
+    return None
 
 
 def home_of(role: str, schools: list[str]) -> str:

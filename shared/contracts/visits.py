@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from shared.contracts.base import Contract, Distinct, IntegrationEvent, StaffId
+from shared.contracts.base import Contract, Distinct, IntegrationEvent, Role, StaffId
 from shared.contracts.sealed import Sealed
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,20}$")]
@@ -92,3 +92,18 @@ class DuressRaised(VisitEvent):
 
     raised_by: StaffId
     how: str = Field(pattern=r"^(phrase|panic)$")
+
+
+LogField = Literal["address", "expecting_to_see", "staff_mobiles", "vehicle_registration",
+                   "buddy_phone"]
+
+
+class HomeVisitLogOpened(VisitEvent):
+    """Someone opened the visit's Home Visits Log (West Norfolk 2.1, Appendix 3): who, in which
+    role, when (`occurred_at`), which sealed fields and from which page. Never the values."""
+
+    household_id: Reference
+    opened_by: StaffId
+    role: Role
+    fields: Annotated[list[LogField], Distinct] = Field(min_length=1, max_length=5)
+    via: Literal["board", "visit", "acknowledgement", "api"] = "api"

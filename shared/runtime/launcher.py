@@ -102,6 +102,8 @@ class Cluster:
             cluster["web"].env.update({f"DOORSTEP_WEB_{name.upper()}_URL": process.url
                                        for name, process in cluster.processes.items()
                                        if name != "web"})
+            if "escalation" in cluster.processes:  # an acknowledge link's page leads there
+                cluster["escalation"].env["DOORSTEP_ESCALATION_PAGES_URL"] = cluster["web"].url
         return cluster
 
     def start(self, timeout: float = 60.0) -> None:

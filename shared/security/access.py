@@ -78,6 +78,8 @@ POLICY: dict[str, Rule] = {
     # visits
     f"POST {S}/visits": _school(FRONT_LINE),
     f"GET {V}": _school(FRONT_LINE, TRUST_WIDE),
+    # the Home Visits Log: the domain admits, of these, only its responders, buddy and staff
+    f"GET {V}/home-visits-log": _school(FRONT_LINE, R.TRUST_SAFETY_LEAD),
     **{f"POST {V}/{step}": _school(FRONT_LINE) for step in (
         "departure", "arrival", "check-ins", "no-one-home", "leaving", "return", "cancellation",
         "duress")},

@@ -101,7 +101,9 @@ async def walk(settings: DoorstepSettings, urls: dict[str, str]) -> Walked:
         leaving["staff"][0]["mobile"], leaving["staff"][1]["mobile"] = (
             PERSONAL["mobile 1"], PERSONAL["mobile 2"])
         shown = ok(await staff.post(f"{base}/departure", json=leaving))
-        assert shown["sign_out"]["address"] == PERSONAL["address"]  # opened for the staff
+        assert "address" not in shown["sign_out"]  # the visit opens no sign-out field
+        opened = ok(await staff.get(f"{base}/home-visits-log"))  # its log does, and records it
+        assert opened["address"] == PERSONAL["address"]
         ok(await staff.post(f"{base}/arrival", json={"note": PERSONAL["note"]}))
         ok(await staff.post(f"{base}/check-ins", json={}))
         ok(await staff.post(f"{base}/return", json={"incident_to_report": True}))

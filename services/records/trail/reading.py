@@ -28,6 +28,7 @@ class Selection:
     schools: tuple[str, ...] | None = None  # a school role sees only its own schools' entries
     as_of: str | None = None  # occurred at or before (fixed-width UTC text)
     known_at: str | None = None  # recorded in the trail at or before
+    types: tuple[str, ...] | None = None  # only entries of these event types
 
 
 class Reading(TrailBase):
@@ -60,6 +61,8 @@ class Reading(TrailBase):
             query = query.where(T.c.school_urn == selection.school_urn)
         if selection.schools is not None:
             query = query.where(T.c.school_urn.in_(selection.schools))
+        if selection.types is not None:
+            query = query.where(T.c.event_type.in_(selection.types))
         if selection.as_of is not None:
             query = query.where(T.c.occurred_at <= selection.as_of)
         if selection.known_at is not None:

@@ -13,23 +13,28 @@ from fastapi.responses import HTMLResponse, Response
 from sse_starlette import EventSourceResponse
 
 from services.web.api.pages import after, backend, live, page, templates
-from services.web.session import CheckedSession, PageSession
+from services.web.api.responders import beside
+from services.web.session import CheckedSession, PageSession, Session
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
 router = APIRouter(prefix="/schools/{urn}", tags=["pages"])
 ACTIONS = {"acknowledgement", "no-contact", "resolution"}
 
 
-def board_context(request: Request, trust: str, urn: str) -> dict[str, Any]:
-    board = live(request).board(trust, urn)
+async def board_context(request: Request, session: Session, urn: str) -> dict[str, Any]:
+    """The board, and beside each alarm its visit's Home Visits Log (for those who may see it)
+    and what has been tried."""
+    board = live(request).board(session.trust, urn)
     now = datetime.now(UTC)
-    return {"urn": urn, "now": now, "out": board.out_now(now),
-            "escalations": board.open_escalations(), "visits": board.visits}
+    escalations = board.open_escalations()
+    logs, tried = await beside(request, session, urn, escalations, "board")
+    return {"urn": urn, "now": now, "out": board.out_now(now), "escalations": escalations,
+            "visits": board.visits, "logs": logs, "tried": tried}
 
 
 @router.get("/board", response_class=HTMLResponse, summary="the buddy and office board")
-def board(urn: Urn, request: Request, session: PageSession) -> Response:
-    return page(request, "board.html", session, **board_context(request, session.trust, urn))
+async def board(urn: Urn, request: Request, session: PageSession) -> Response:
+    return page(request, "board.html", session, **await board_context(request, session, urn))
 
 
 @router.get("/board/live", summary="the board, again, each time an event changes it (SSE)")
@@ -37,15 +42,16 @@ async def board_live(urn: Urn, request: Request, session: PageSession) -> EventS
     following = live(request)
     queue = following.listen(session.trust, urn)
 
-    def fragment() -> str:
+    async def fragment() -> str:
         return templates.get_template("board_fragment.html").render(
-            {"request": request, "session": session, **board_context(request, session.trust, urn)})
+            {"request": request, "session": session, **await board_context(request, session,
+                                                                             urn)})
 
     async def changes() -> AsyncIterator[dict[str, str]]:
         try:
             # first the board as it is now: an event heard between the page and this
             # connection would otherwise never reach the page
-            yield {"event": "board", "data": fragment()}
+            yield {"event": "board", "data": await fragment()}
             while True:
                 try:
                     await asyncio.wait_for(queue.get(), timeout=15.0)
@@ -53,7 +59,7 @@ async def board_live(urn: Urn, request: Request, session: PageSession) -> EventS
                     continue  # sse-starlette sends its own keep-alive pings
                 while not queue.empty():
                     queue.get_nowait()
-                yield {"event": "board", "data": fragment()}
+                yield {"event": "board", "data": await fragment()}
         finally:
             following.leave(session.trust, urn, queue)
 

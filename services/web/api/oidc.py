@@ -16,7 +16,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from services.web.session import COOKIE, Session, Sessions, cookie_options, home_of, new_csrf
+from services.web.session import (
+    COOKIE,
+    Session,
+    Sessions,
+    come_back_to,
+    cookie_options,
+    home_of,
+    new_csrf,
+)
 from services.web.settings import WebSettings
 from shared.runtime.settings import DoorstepSettings
 from shared.security.identity import Provider, providers
@@ -46,7 +54,8 @@ def _callback(request: Request) -> str:
 
 
 @router.get("/sign-in/oidc/{trust}", summary="sign in through the trust's identity provider")
-def start(trust: str, request: Request) -> Response:
+def start(trust: str, request: Request,
+          next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     provider = sign_in_providers(request.app.state.settings).get(trust)
     if provider is None:
         raise HTTPException(404, f"no identity provider is set up for trust {trust}")
@@ -59,7 +68,8 @@ def start(trust: str, request: Request) -> Response:
                                "code_challenge_method": "S256"})
     response = RedirectResponse(f"{provider.authorization_url}?{query}", status_code=303)
     response.set_cookie(FLOW_COOKIE, _flow(request).dumps(
-        {"state": state, "verifier": verifier, "trust": trust}), **cookie_options(600))
+        {"state": state, "verifier": verifier, "trust": trust, "next": come_back_to(next)}),
+        **cookie_options(600))
     return response
 
 
@@ -92,7 +102,9 @@ async def callback(request: Request, code: Annotated[str, Query(max_length=4096)
     sessions: Sessions = request.app.state.sessions
     session = Session(token=token, user=principal.user_id, role=str(principal.role),
                       trust=principal.trust_id, schools=list(principal.schools), csrf=new_csrf())
-    response = RedirectResponse(home_of(session.role, session.schools), status_code=303)
+    response = RedirectResponse(come_back_to(flow.get("next")) or home_of(session.role,
+                                                                         session.schools),
+                                status_code=303)
     lifetime = max(60, min(sessions.max_age, expires - int(time.time())))
     response.set_cookie(COOKIE, sessions.dump(session), **cookie_options(lifetime))
     response.delete_cookie(FLOW_COOKIE, path="/")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from services.web.backend import Answer, Backend
+from services.web.domain.responders import tel
 from services.web.session import Session
 from services.web.subscribers import Live
 
@@ -42,6 +43,7 @@ templates.env.filters["clock"] = clock
 templates.env.filters["clock_local"] = clock_local
 templates.env.filters["when"] = lambda text: clock(datetime.fromisoformat(text)) if text else ""
 templates.env.filters["iso"] = lambda m: m.astimezone(UTC).isoformat() if m else ""
+templates.env.filters["tel"] = tel
 
 
 def backend(request: Request) -> Backend:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api.oidc import sign_in_providers
@@ -16,6 +16,7 @@ from services.web.session import (
     CheckedSession,
     Session,
     Sessions,
+    come_back_to,
     cookie_options,
     home_of,
     new_csrf,
@@ -43,19 +44,22 @@ def home(request: Request) -> RedirectResponse:
 
 
 @router.get("/sign-in", response_class=HTMLResponse, summary="sign in")
-def sign_in_page(request: Request) -> Response:
+def sign_in_page(request: Request, next: Annotated[str | None, Query(max_length=500)] = None
+                 ) -> Response:
+    """`next`: the page to go on to once signed in (where a link, e.g. an acknowledge link's,
+    led)."""
     settings: DoorstepSettings = request.app.state.settings
     token = new_csrf()
     response = page(request, "sign_in.html", None, people=people(), csrf=token,
                     development=settings.environment != "production",
-                    trusts=sorted(sign_in_providers(settings)))
+                    trusts=sorted(sign_in_providers(settings)), next=come_back_to(next))
     response.set_cookie(SIGN_IN_COOKIE, token, **{**cookie_options(900), "samesite": "strict"})
     return response
 
 
 @router.post("/sign-in", summary="sign in as a seeded person (development only)")
-def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[str, Form()]
-            ) -> Response:
+def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[str, Form()],
+            next: Annotated[str, Form(max_length=500)] = "") -> Response:
     settings: DoorstepSettings = request.app.state.settings
     if settings.environment == "production":
         raise HTTPException(404, "the development sign-in is off in production: sign in with "
@@ -72,7 +76,7 @@ def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[st
     session = Session(token=token, user=person, role=role, trust=settings.default_trust,
                       schools=schools, csrf=new_csrf())
     sessions: Sessions = request.app.state.sessions
-    response = RedirectResponse(home_of(role, schools), status_code=303)
+    response = RedirectResponse(come_back_to(next) or home_of(role, schools), status_code=303)
     response.set_cookie(COOKIE, sessions.dump(session), **cookie_options(sessions.max_age))
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from services.web.api import schoolclock
 from services.web.api.pages import after, backend, live, page
+from services.web.api.responders import Shown, Via, beside, home_visits_log
 from services.web.api.schoolclock import (
     default_start,
     deployment_zone,
@@ -19,6 +20,8 @@ from services.web.api.schoolclock import (
     school_zone,
     zone_named,
 )
+from services.web.domain import Board
+from services.web.domain.responders import Step
 from services.web.session import CheckedSession, PageSession
 
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
@@ -72,13 +75,31 @@ async def visit(urn: Urn, visit_id: UUID, request: Request, session: PageSession
     if not answer.ok:
         return page(request, "problem.html", session, status=answer.status,
                     problems=answer.problem, back=f"/schools/{urn}")
-    card = live(request).board(session.trust, urn).visits.get(str(visit_id))
+    board = live(request).board(session.trust, urn)
+    card = board.visits.get(str(visit_id))
     # the school's clock, as its authorisation carried it: no other service is asked
     zone = zone_named((answer.body.get("conditions") or {}).get("timezone")) or deployment_zone(
         request)
+    shown, steps = await _for_a_responder(request, session, urn, answer.body, board)
     return page(request, "visit.html", session, urn=urn, visit=answer.body, card=card,
                 deadline=card.next_deadline() if card else None, now=datetime.now(UTC),
-                zone=zone.key)
+                zone=zone.key, shown=shown, steps=steps)
+
+
+async def _for_a_responder(request: Request, session: PageSession, urn: str,
+                           visit: dict[str, Any], board: Board
+                           ) -> tuple[Shown | None, list[Step]]:
+    """Someone else's visit, signed out: its Home Visits Log if they are one who must act,
+    and what has been tried about each alarm still open. The staff on it see their steps."""
+    if not visit.get("home_visits_log") or session.user in (visit.get("visiting_staff") or []):
+        return None, []
+    alarms = [e for e in board.open_escalations() if e.visit_id == visit["visit_id"]]
+    via: Via = "acknowledgement" if request.query_params.get("from") == "acknowledgement" \
+        else "visit"
+    logs, tried = await beside(request, session, urn, alarms, via)
+    shown = logs.get(visit["visit_id"]) or await home_visits_log(
+        request, session, urn, visit["visit_id"], via)
+    return shown, [step for e in alarms for step in tried.get(e.escalation_id, [])]
 
 
 @router.post("/visits/{visit_id}/{step}", response_class=HTMLResponse, summary="take a step")

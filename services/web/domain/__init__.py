@@ -14,6 +14,8 @@ OUT = ("en_route", "on_site", "left_property")
 STATUS = {"VisitRequested": "requested", "VisitAuthorised": "authorised",
           "VisitDeclined": "declined", "Departed": "en_route", "Arrived": "on_site",
           "LeftProperty": "left_property", "Returned": "returned", "VisitCancelled": "cancelled"}
+# Heard, but nothing a board shows: a board that opened a Home Visits Log must not redraw for it.
+UNSHOWN = frozenset({"HomeVisitLogOpened"})
 TRIGGERS = {"arrival_overdue": "arrival overdue", "check_in_missed": "check-in missed",
             "no_one_home_wait": "no-one-home wait over", "return_overdue": "return overdue",
             "duress": "DURESS"}
@@ -84,6 +86,8 @@ class Board:
     def apply(self, kind: str, data: dict[str, Any], at: datetime) -> bool:
         """Take one event; True if the board changed."""
         visit_id = str(data.get("visit_id") or "")
+        if kind in UNSHOWN:
+            return False
         if kind == "VisitRequested":
             self.visits[visit_id] = Visit(
                 visit_id, data["school_urn"], list(data["staff_ids"]), data["household_id"],
