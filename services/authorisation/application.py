@@ -19,6 +19,7 @@ from services.authorisation.intake import assess, review_date
 from services.authorisation.onboarding import Onboarding
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
 from services.authorisation.schools import SERVICE_ACTOR
+from services.authorisation.sign_out_form import SignOutForms
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.errors import Conflict, Forbidden, NotFound, RulesBroken
@@ -37,7 +38,7 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(Onboarding, MisImports):
+class AuthorisationApp(Onboarding, MisImports, SignOutForms):
     """Assessments and the decision on each visit, under its school's records and people."""
 
     name = "authorisation"

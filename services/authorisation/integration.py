@@ -8,6 +8,7 @@ from typing import Any
 from shared.contracts import IntegrationEvent
 from shared.contracts.authorisation import (
     BrokenRule,
+    HouseholdDetailsRead,
     RiskAssessed,
     StaffRolesChanged,
     VisitAuthorised,
@@ -55,6 +56,11 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
                                   staff_id=e.staff_id, roles=[])]
+    if _is(domain_event, "Household.DetailsRead"):
+        e = domain_event
+        return [HouseholdDetailsRead(**envelope_fields(SERVICE, e, visit_id=None),
+                                     household_id=e.household_id, read_by=e.read_by,
+                                     role=e.role, fields=e.fields, via=e.via)]
     if _is(domain_event, "School.Onboarded"):
         return [SchoolOnboarded(**envelope_fields(SERVICE, domain_event, visit_id=None),
                                 details=SchoolDetails(**domain_event.details))]

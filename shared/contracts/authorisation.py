@@ -101,3 +101,17 @@ class StaffRolesChanged(IntegrationEvent):
     name: Sealed | None = Field(None, description="the person's name, as colleagues know it")
     job_title: Sealed | None = None
     mobile: Sealed | None = Field(None, description="the person's mobile number")
+
+
+class HouseholdDetailsRead(IntegrationEvent):
+    """Someone opened a household's sealed details (the address, carers, phones): who, in which
+    role, when (`occurred_at`), which fields and from where. Never the values. An auditor lists
+    these to say who saw a household's address."""
+
+    aggregate = "household"
+
+    household_id: str = Field(min_length=1, max_length=64)
+    read_by: StaffId
+    role: Role
+    fields: Annotated[list[str], Distinct] = Field(min_length=1, max_length=6)
+    via: str = Field(pattern=r"^(sign-out|household|api)$")

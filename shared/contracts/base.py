@@ -88,7 +88,8 @@ OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment":
           "escalation": "escalation", "incident": "records", "concern": "records",
           "writeup": "records", "correction": "records", "audit": "records",
           "staffregister": "authorisation", "retention": "records",
-          "ladder": "escalation", "school": "authorisation"}
+          "ladder": "escalation", "school": "authorisation",
+          "household": "authorisation"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 

@@ -106,6 +106,7 @@ POLICY: dict[str, Rule] = {
     # a pupil picked by name (the household follows); the household's address and phones only
     # for those who keep the records or decide on visits
     f"GET {S}/pupils": _school(FRONT_LINE),
+    f"GET {V}/sign-out-form": _school(FRONT_LINE),  # the staff going; the rule narrows it
     f"GET {S}/households/{{household_id}}": _school(R.OFFICE, SENIOR, R.TRUST_SAFETY_LEAD),
     f"PUT {S}/households/{{household_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL,
                                                     R.TRUST_IT),

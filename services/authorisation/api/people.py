@@ -5,6 +5,7 @@ allows each route."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request
 
@@ -51,7 +52,18 @@ def remove_staff(urn: SchoolUrn, staff_id: StaffId, request: Request,
 def read_household(urn: SchoolUrn, household_id: HouseholdId, request: Request,
                    principal: CurrentPrincipal) -> dict[str, Any]:
     """A household's carers, address, phones, other adults and pupils."""
-    return household_view(app_of(request).household_entry(urn, household_id))
+    entry = app_of(request).household_read(urn, household_id, principal.actor,
+                                           principal.trust_id, via="household")
+    assert entry is not None  # a household not on the roll answers 404
+    return household_view(entry)
+
+
+@router.get("/visits/{visit_id}/sign-out-form")
+def sign_out_form(urn: SchoolUrn, visit_id: UUID, request: Request, principal: CurrentPrincipal
+                  ) -> dict[str, Any]:
+    """The sign-out form filled in from the register and the household, for the staff going."""
+    app = app_of(request)
+    return app.sign_out_form(app.visit(visit_id, urn), principal.actor, principal.trust_id)
 
 
 @router.put("/households/{household_id}")

@@ -94,6 +94,11 @@ class Household(Aggregate):
                 summary["recorded_at"] = reviewed_at
                 summary["review_date"] = review_date
 
+    @event("DetailsRead")
+    def note_read(self, household_id: str, read_by: str, role: str, fields: list[str], via: str,
+                  meta: Meta) -> None:
+        """Someone opened the household's sealed details: who, as what, which, from where."""
+
     @event("VisitMade")
     def note_visit(self, visit_id: str, meta: Meta) -> None:
         self.visits_made.append(visit_id)

@@ -81,9 +81,13 @@ async def visit(urn: Urn, visit_id: UUID, request: Request, session: PageSession
     zone = zone_named((answer.body.get("conditions") or {}).get("timezone")) or deployment_zone(
         request)
     shown, steps = await _for_a_responder(request, session, urn, answer.body, board)
+    filled = await backend(request).call(
+        session, "GET", "authorisation", f"/v1/schools/{urn}/visits/{visit_id}/sign-out-form") \
+        if answer.body.get("status") == "authorised" else None
     return page(request, "visit.html", session, urn=urn, visit=answer.body, card=card,
                 deadline=card.next_deadline() if card else None, now=datetime.now(UTC),
-                zone=zone.key, shown=shown, steps=steps)
+                zone=zone.key, shown=shown, steps=steps,
+                form=filled.body if filled is not None and filled.ok else {})
 
 
 async def _for_a_responder(request: Request, session: PageSession, urn: str,
