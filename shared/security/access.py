@@ -99,6 +99,7 @@ POLICY: dict[str, Rule] = {
     f"PUT {S}": _school(R.TRUST_IT),
     f"POST {S}/archive": _school(R.TRUST_IT),
     f"GET {S}/staff": _school(SENIOR, R.OFFICE, TRUST_WIDE),
+    f"GET {S}/colleagues": _school(FRONT_LINE),  # names, job titles, roles: no phones
     f"PUT {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     f"DELETE {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     # a pupil picked by name (the household follows); the household's address and phones only
