@@ -171,6 +171,8 @@ POLICY: dict[str, Rule] = {
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),
+    **{f"{method} {P}/imports{tail}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT)
+       for method, tail in (("GET", ""), ("POST", ""), ("POST", "/apply"))},
     "GET /trust": _trust(OVERSIGHT),
     "GET /trust/schools": _trust(R.TRUST_IT),
     "POST /trust/schools": _trust(R.TRUST_IT),
