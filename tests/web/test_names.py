@@ -92,6 +92,9 @@ async def test_staff_ask_for_a_visit_by_name_after_the_office_imports_its_people
         await staff.fill("#planned_start", local(now))
         await staff.fill("#planned_end", local(now + timedelta(hours=1)))
         await expect(staff.get_by_label("Sam Okafor (you)")).to_be_checked()
+        await staff.fill("#going-filter", "zoe ob")  # with JavaScript: a long register filtered
+        await expect(staff.get_by_label("Ann Lee")).to_be_hidden()
+        await expect(staff.get_by_label("Sam Okafor (you)")).to_be_visible()  # ticked: stays
         await staff.get_by_label("Zoë O'Brien").check()
         main = await staff.inner_text("main")
         assert "staff-0002" not in main  # colleagues and pupils by name: ids stay underneath
