@@ -30,7 +30,8 @@ async def today(urn: Urn, request: Request, session: PageSession) -> Response:
         pupils = await people.pupils(request, session, urn, [u for v in mine for u in v.pupil_ids])
     except people.Unanswered:
         pupils = {}
-    names = await people.names(request, session, urn)
+    others = any(s != session.user for v in mine for s in v.staff_ids)
+    names = await people.names(request, session, urn) if others else {}
     return page(request, "today.html", session, urn=urn, mine=mine,
                 about={v.visit_id: [pupils[u].name for u in v.pupil_ids if u in pupils]
                        for v in mine},
