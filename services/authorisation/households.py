@@ -15,7 +15,7 @@ from typing import Any
 from services.authorisation.commands import HouseholdIn
 from services.authorisation.domain import Meta
 from services.authorisation.domain.csvtable import Progress
-from services.authorisation.domain.entries import Carer, HouseholdEntry, Pupil, folded
+from services.authorisation.domain.entries import UPN, Carer, HouseholdEntry, Pupil, folded
 from services.authorisation.domain.household import Household
 from services.authorisation.domain.roll import PupilRoll
 from services.authorisation.people import StaffRecords
@@ -66,6 +66,12 @@ class HouseholdRecords(StaffRecords):
         if len("".join(words)) < MIN_QUERY:
             raise Invalid(f"give at least {MIN_QUERY} letters of the pupil's name")
         roll = self.roll(school_urn)
+        asked = name.strip().upper()
+        if UPN.match(asked):  # one pupil, as the pages look each chosen pupil up: no scan
+            pupil = roll.pupils.get(asked) if roll else None
+            opened = self.sealer.unseal(pupil["name"]) if pupil else SHREDDED
+            return [] if pupil is None or opened == SHREDDED else [
+                {"upn": asked, "name": opened, "household_id": pupil["household_id"]}]
         found = []
         for upn, pupil in (roll.pupils.items() if roll else []):
             opened = self.sealer.unseal(pupil["name"])

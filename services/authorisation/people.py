@@ -7,18 +7,19 @@ allows open it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from services.authorisation.commands import StaffMemberIn
 from services.authorisation.domain import Meta
-from services.authorisation.domain.entries import DOCUMENTS, SCHOOL_ROLES, StaffEntry
+from services.authorisation.domain.entries import DOCUMENTS, SCHOOL_ROLES, StaffEntry, folded
 from services.authorisation.domain.school import StaffRegister
 from services.authorisation.schools import SchoolRecords, school_meta
 from shared.contracts import Actor
 from shared.contracts.errors import NotFound
 from shared.storage.commands import serialised
 from shared.storage.keystore import DataSubject
-from shared.storage.sealing import Sealer
+from shared.storage.sealing import SHREDDED, Sealer
 
 SAVE_EVENTS = 500  # events a save holds at most (TECH-NOTES: keep batches at or under ~1,000)
 
@@ -40,6 +41,12 @@ class StaffRecords(SchoolRecords):
         register = self.register(school_urn)
         members = register.members.values() if register else []
         return {m["staff_id"]: self._opened_member(m) for m in members}
+
+    def colleagues(self, school_urn: str) -> list[StaffEntry]:
+        """Everyone on the register by name (a person whose key is destroyed goes unnamed)."""
+        people = [replace(e, name=_kept(e.name), job_title=_kept(e.job_title))
+                  for e in self.staff(school_urn).values()]
+        return sorted(people, key=lambda e: (e.name is None, folded(e.name or ""), e.staff_id))
 
     @serialised(by="school_urn")
     def record_staff_member(self, school_urn: str, staff_id: str, body: StaffMemberIn,
@@ -104,3 +111,13 @@ def staff_view(entry: StaffEntry) -> dict[str, Any]:
     return {"staff_id": entry.staff_id, "name": entry.name, "job_title": entry.job_title,
             "mobile": entry.mobile, "roles": list(entry.roles or ()),
             "documents": dict(entry.documents)}
+
+
+def _kept(opened: str | None) -> str | None:
+    return None if opened == SHREDDED else opened
+
+
+def colleague_view(entry: StaffEntry) -> dict[str, Any]:
+    """One member as their colleagues see them: no mobile, no documents."""
+    return {"staff_id": entry.staff_id, "name": entry.name, "job_title": entry.job_title,
+            "roles": list(entry.roles or ())}

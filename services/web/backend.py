@@ -10,6 +10,8 @@ import httpx
 from services.web.session import Session
 from services.web.settings import WebSettings
 
+UPLOAD_SECONDS = 120.0  # a whole school's pupils: seconds, on a slow disk longer
+
 
 @dataclass
 class Answer:
@@ -45,11 +47,23 @@ class Backend:
         response = await self.client.request(
             method, self.urls[service] + path, json=body, params=params,
             headers={"Authorization": f"Bearer {session.token}"})
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = response.text
-        return Answer(response.status_code, payload)
+        return _answer(response)
+
+    async def upload(self, session: Session, service: str, path: str, data: bytes,
+                     params: dict[str, Any]) -> Answer:
+        """A file (a school's MIS export) as the body, `text/csv`; an import takes its time."""
+        response = await self.client.post(
+            self.urls[service] + path, content=data, params=params, timeout=UPLOAD_SECONDS,
+            headers={"Authorization": f"Bearer {session.token}", "Content-Type": "text/csv"})
+        return _answer(response)
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def _answer(response: httpx.Response) -> Answer:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = response.text
+    return Answer(response.status_code, payload)

@@ -14,7 +14,18 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from services.web.api import board, dsl, oidc, safeguarding, schools, signin, staff, trust
+from services.web.api import (
+    ask,
+    board,
+    dsl,
+    imports,
+    oidc,
+    safeguarding,
+    schools,
+    signin,
+    staff,
+    trust,
+)
 from services.web.api.pages import page
 from services.web.backend import Backend
 from services.web.session import SessionAuth, Sessions, come_back_to
@@ -52,10 +63,11 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.state.sessions = Sessions(own.session_secret, own.session_hours)
     api.add_middleware(SessionAuth, sessions=api.state.sessions)
     # the pages post forms; bodies are bounded and checked as the services' are
-    api.add_middleware(CheckedBodies, form_paths=("/",))
-    # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit
-    for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router, staff.router,
-                   trust.router, schools.router):
+    api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=imports.PAGES)
+    # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit;
+    # ask before staff: /visits/new is not a visit's id
+    for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router,
+                   ask.router, staff.router, trust.router, schools.router, imports.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -24,6 +24,7 @@ class Session(BaseModel):
     trust: str
     schools: list[str]
     csrf: str
+    name: str | None = None  # as the school's staff register names them, when they signed in
 
 
 class Sessions:

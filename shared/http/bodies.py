@@ -1,11 +1,11 @@
 """The request body, checked before any route sees it: bounded, UTF-8, JSON, finite, shallow.
 
 Every service takes JSON and nothing else (but a school's MIS export, CSV, on the import paths:
-`text/csv`, up to its own bound). A body that is too big is refused as it arrives (413),
-before it is held in memory; one that is not UTF-8, not JSON, has NaN or Infinity (which JSON
-does not allow, and which no store or consumer can take) or nests deeper than any Doorstep
-document does, is refused with a message that says what to fix. Routes then see only bodies
-they can validate.
+`text/csv`, up to its own bound; and the pages' forms, the import page's within that bound). A
+body that is too big is refused as it arrives (413), before it is held in memory; one that is
+not UTF-8, not JSON, has NaN or Infinity (which JSON does not allow, and which no store or
+consumer can take) or nests deeper than any Doorstep document does, is refused with a message
+that says what to fix. Routes then see only bodies they can validate.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 UPLOAD_PATHS = re.compile(r"^/v1/schools/[^/]+/imports/[^/]+$")
 UPLOAD_TYPE = "text/csv"
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+# A page that takes such a file takes it as a form (multipart, or carried back base64 to be
+# applied): the file, a third more in base64, and room for the form around it.
+PAGE_UPLOAD_BYTES = MAX_UPLOAD_BYTES * 3 // 2
+PAGE_UPLOAD_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class BodyRefused(Exception):
@@ -39,19 +43,22 @@ class CheckedBodies:
     """ASGI middleware: reads the body once (bounded), checks it, then replays it to the app."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES,
-                 form_paths: tuple[str, ...] = ()) -> None:
+                 form_paths: tuple[str, ...] = (), upload_pages: re.Pattern[str] | None = None
+                 ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.form_paths = FORM_PATHS + form_paths
+        self.upload_pages = upload_pages  # pages whose forms carry a whole MIS export
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        upload = _is_upload(scope)
+        upload, page = _is_upload(scope), self._is_upload_page(scope)
+        limit = MAX_UPLOAD_BYTES if upload else PAGE_UPLOAD_BYTES if page else self.max_bytes
         try:
-            body = await self._read(scope, receive, MAX_UPLOAD_BYTES if upload else self.max_bytes)
-            if not upload and not _takes_a_form(scope, self.form_paths):
+            body = await self._read(scope, receive, limit)
+            if not (upload or page or _takes_a_form(scope, self.form_paths)):
                 check_json(body, _content_type(scope))
         except BodyRefused as refused:
             response = JSONResponse({"detail": refused.message, "error": refused.code},
@@ -68,6 +75,11 @@ class CheckedBodies:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _is_upload_page(self, scope: Scope) -> bool:
+        media = _content_type(scope).split(";")[0].strip().lower()
+        return (self.upload_pages is not None and media in PAGE_UPLOAD_TYPES
+                and bool(self.upload_pages.match(str(scope.get("path", "")))))
 
     async def _read(self, scope: Scope, receive: Receive, limit: int) -> bytes:
         declared = _header(scope, b"content-length")
@@ -158,10 +170,10 @@ def _depth(text: str) -> int:
 
 
 def _too_big(limit: int) -> BodyRefused:
-    if limit == MAX_UPLOAD_BYTES:
-        return BodyRefused(413, "too_large", f"the file is larger than {limit // 2**20} MiB, the "
-                           "most an import takes: split it, or leave out columns Doorstep does "
-                           "not read")
+    if limit >= MAX_UPLOAD_BYTES:
+        return BodyRefused(413, "too_large", f"the file is larger than "
+                           f"{MAX_UPLOAD_BYTES // 2**20} MiB, the most an import takes: split "
+                           "it, or leave out columns Doorstep does not read")
     return BodyRefused(413, "too_large", f"the body is larger than {limit // 1024} KiB, the most "
                        "any Doorstep request needs: send less")
 

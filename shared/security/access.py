@@ -101,6 +101,7 @@ POLICY: dict[str, Rule] = {
     f"PUT {S}": _school(R.TRUST_IT),
     f"POST {S}/archive": _school(R.TRUST_IT),
     f"GET {S}/staff": _school(SENIOR, R.OFFICE, TRUST_WIDE),
+    f"GET {S}/colleagues": _school(FRONT_LINE),  # names, job titles, roles: no phones
     f"PUT {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     f"DELETE {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     # a pupil picked by name (the household follows); the household's address and phones only
@@ -173,6 +174,8 @@ POLICY: dict[str, Rule] = {
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),
+    **{f"{method} {P}/imports{tail}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT)
+       for method, tail in (("GET", ""), ("POST", ""), ("POST", "/apply"))},
     "GET /trust": _trust(OVERSIGHT),
     "GET /trust/schools": _trust(R.TRUST_IT),
     "POST /trust/schools": _trust(R.TRUST_IT),

@@ -171,5 +171,5 @@ def test_a_pupil_file_plans_households_added_changed_and_removed() -> None:
     plan = pupils_plan(moved, held)
     assert [(c.key, c.fields) for c in plan.changed] == [("F1", ("carers",))]
     assert [c.key for c in plan.added] == ["F3"]
-    assert [(c.key, c.label) for c in plan.removed] == [("F2", "1 pupil: A123456789013")]
+    assert [(c.key, c.label) for c in plan.removed] == [("F2", "Al Smith")]
     assert pupils_plan(first, held).nothing_to_do

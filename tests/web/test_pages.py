@@ -16,6 +16,7 @@ from shared.runtime.launcher import EVERYTHING, Cluster
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.polling import until
 from tests.web.browser import Accessibility, chromium, screenshot, sign_in
+from tests.web.people import import_people
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 URN = "123456"
@@ -45,7 +46,8 @@ def start(make_settings, make_cluster, tmp_path: Path, minute: str) -> tuple[Doo
 
 
 async def test_a_whole_visit_through_the_pages(make_settings, make_cluster, tmp_path) -> None:
-    _, cluster = start(make_settings, make_cluster, tmp_path, minute="1.0")
+    settings, cluster = start(make_settings, make_cluster, tmp_path, minute="1.0")
+    import_people(settings, cluster["authorisation"].url, family="hh-web-1")
     web, axe = cluster["web"].url, Accessibility()
     async with chromium() as browser:
         front = await (await browser.new_context(base_url=web)).new_page()
@@ -55,11 +57,13 @@ async def test_a_whole_visit_through_the_pages(make_settings, make_cluster, tmp_
         await axe.check(staff)
         await staff.click("text=Ask for a visit")
         now = datetime.now(LONDON)
-        await staff.fill("#household_id", "hh-web-1")
+        await staff.fill("#find", "jordan")  # the household follows from the pupil
+        await staff.click("button:has-text('Find')")
+        await staff.click("ul.found >> text=Jordan Quillfeather")
         await staff.fill("#purpose", "welfare check after three days' absence")
         await staff.fill("#planned_start", local(now))
         await staff.fill("#planned_end", local(now + timedelta(hours=2)))
-        await staff.fill("#staff_ids", "staff-0001 staff-0002")
+        await staff.get_by_label("Zoë O'Brien").check()
         await axe.check(staff)
         await staff.click("text=Ask for authorisation")
         await expect(staff.locator("main")).to_contain_text("Requested")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from services.authorisation.api.decisions import app_of
 from services.authorisation.commands import HouseholdIn, StaffMemberIn
 from services.authorisation.households import household_view
-from services.authorisation.people import staff_view
+from services.authorisation.people import colleague_view, staff_view
 from shared.contracts.base import SchoolUrn, StaffId
 from shared.security.tokens import CurrentPrincipal
 from shared.service.process import runtime_of
@@ -27,6 +27,14 @@ def read_staff(urn: SchoolUrn, request: Request, principal: CurrentPrincipal
                ) -> list[dict[str, Any]]:
     """The school's staff register: names, job titles, mobiles, roles and drivers' documents."""
     return [staff_view(e) for _, e in sorted(app_of(request).staff(urn).items())]
+
+
+@router.get("/colleagues")
+def read_colleagues(urn: SchoolUrn, request: Request, principal: CurrentPrincipal
+                    ) -> list[dict[str, Any]]:
+    """The school's staff by name, to choose who goes on a visit: names, job titles and roles;
+    no phones, no documents."""
+    return [colleague_view(e) for e in app_of(request).colleagues(urn)]
 
 
 @router.put("/staff/{staff_id}")

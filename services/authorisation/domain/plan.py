@@ -145,5 +145,6 @@ def _part(entry: HouseholdEntry, name: str) -> Any:
 
 
 def _pupils(entry: HouseholdEntry) -> str:
-    upns = ", ".join(p.upn for p in entry.pupils)
-    return f"{len(entry.pupils)} pupil{'s' if len(entry.pupils) != 1 else ''}: {upns}"
+    """The household as the school office knows it: by its pupils' names."""
+    names = [p.name for p in entry.pupils]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from services.web.api.people import own_name
 from services.web.session import (
     COOKIE,
     Session,
@@ -102,6 +103,7 @@ async def callback(request: Request, code: Annotated[str, Query(max_length=4096)
     sessions: Sessions = request.app.state.sessions
     session = Session(token=token, user=principal.user_id, role=str(principal.role),
                       trust=principal.trust_id, schools=list(principal.schools), csrf=new_csrf())
+    session.name = await own_name(request, session)
     response = RedirectResponse(come_back_to(flow.get("next")) or home_of(session.role,
                                                                          session.schools),
                                 status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from services.web.backend import Answer, Backend
 from services.web.domain.responders import tel
 from services.web.session import Session
 from services.web.subscribers import Live
+from shared.security.directory import SchoolDirectory
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 templates.env.globals["now"] = lambda: datetime.now(UTC)
@@ -58,8 +60,15 @@ def live(request: Request) -> Live:
 
 def page(request: Request, name: str, session: Session | None, status: int = 200,
          **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"session": session, **context},
-                                      status_code=status)
+    return templates.TemplateResponse(request, name, {"session": session,
+                                                      "school_name": school_namer(request),
+                                                      **context}, status_code=status)
+
+
+def school_namer(request: Request) -> Callable[[str], str]:
+    """A school's name as the directory has it (its URN only while the directory does not)."""
+    directory: SchoolDirectory | None = getattr(request.app.state, "directory", None)
+    return directory.name_of if directory is not None else lambda urn: f"School {urn}"
 
 
 def after(request: Request, answer: Answer, done: str, again: str, session: Session,

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api.oidc import sign_in_providers
 from services.web.api.pages import page
+from services.web.api.people import own_name
 from services.web.session import (
     COOKIE,
     SIGN_IN_COOKIE,
@@ -58,8 +59,8 @@ def sign_in_page(request: Request, next: Annotated[str | None, Query(max_length=
 
 
 @router.post("/sign-in", summary="sign in as a seeded person (development only)")
-def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[str, Form()],
-            next: Annotated[str, Form(max_length=500)] = "") -> Response:
+async def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[str, Form()],
+                  next: Annotated[str, Form(max_length=500)] = "") -> Response:
     settings: DoorstepSettings = request.app.state.settings
     if settings.environment == "production":
         raise HTTPException(404, "the development sign-in is off in production: sign in with "
@@ -75,6 +76,7 @@ def sign_in(request: Request, person: Annotated[str, Form()], csrf: Annotated[st
     token = mint_token(settings, user=person, role=role, schools=schools)
     session = Session(token=token, user=person, role=role, trust=settings.default_trust,
                       schools=schools, csrf=new_csrf())
+    session.name = await own_name(request, session)
     sessions: Sessions = request.app.state.sessions
     response = RedirectResponse(come_back_to(next) or home_of(role, schools), status_code=303)
     response.set_cookie(COOKIE, sessions.dump(session), **cookie_options(sessions.max_age))

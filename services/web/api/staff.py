@@ -1,23 +1,21 @@
-"""Staff, on a phone: today's visits, asking for one, and each step of it, one page a step."""
+"""Staff, on a phone: today's visits and each step of one, one page a step (asking for a visit:
+`ask`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.web.api import schoolclock
-from services.web.api.pages import after, backend, live, page
+from services.web.api import people, schoolclock
+from services.web.api.pages import backend, live, page
 from services.web.api.responders import Shown, Via, beside, home_visits_log
 from services.web.api.schoolclock import (
-    default_start,
     deployment_zone,
-    field,
-    school_zone,
     zone_named,
 )
 from services.web.domain import Board
@@ -31,41 +29,21 @@ STEPS = ("departure", "arrival", "check-ins", "no-one-home", "leaving", "return"
 
 
 @router.get("", response_class=HTMLResponse, summary="today")
-def today(urn: Urn, request: Request, session: PageSession) -> Response:
+async def today(urn: Urn, request: Request, session: PageSession) -> Response:
     board = live(request).board(session.trust, urn)
-    return page(request, "today.html", session, urn=urn, mine=board.of_staff(session.user),
+    mine = board.of_staff(session.user)
+    try:
+        pupils = await people.pupils(request, session, urn, [u for v in mine for u in v.pupil_ids])
+    except people.Unanswered:
+        pupils = {}
+    others = any(s != session.user for v in mine for s in v.staff_ids)
+    names = await people.names(request, session, urn) if others else {}
+    return page(request, "today.html", session, urn=urn, mine=mine,
+                about={v.visit_id: [pupils[u].name for u in v.pupil_ids if u in pupils]
+                       for v in mine},
+                with_={v.visit_id: [names.get(s, s) for s in v.staff_ids if s != session.user]
+                       for v in mine},
                 awaiting=board.awaiting_decision(), now=datetime.now(UTC))
-
-
-@router.get("/visits/new", response_class=HTMLResponse, summary="ask for a visit")
-async def new_visit(urn: Urn, request: Request, session: PageSession) -> Response:
-    zone = await school_zone(request, session, urn)
-    start = default_start(datetime.now(UTC), zone)
-    return page(request, "visit_new.html", session, urn=urn, start=field(start, zone),
-                end=field(start + timedelta(hours=1), zone))
-
-
-@router.post("/visits/new", response_class=HTMLResponse, summary="ask for a visit")
-async def request_visit(urn: Urn, request: Request, session: CheckedSession,
-                        household_id: Annotated[str, Form()], purpose: Annotated[str, Form()],
-                        planned_start: Annotated[str, Form()], planned_end: Annotated[str, Form()],
-                        staff_ids: Annotated[str, Form()], reason_code: Annotated[str, Form()] = "",
-                        announced: Annotated[bool, Form()] = False,
-                        pupil_ids: Annotated[str, Form()] = "") -> Response:
-    zone = await school_zone(request, session, urn)
-    start, end = schoolclock.local(planned_start, zone), schoolclock.local(planned_end, zone)
-    body = {"household_id": household_id.strip(), "purpose": purpose,
-            "planned_date": start.date().isoformat() if start else None,
-            "planned_start": start.isoformat() if start else planned_start,
-            "planned_end": end.isoformat() if end else planned_end,
-            "staff_ids": ids(staff_ids), "pupil_ids": ids(pupil_ids), "announced": announced,
-            "reason_code": reason_code or None}
-    answer = await backend(request).call(session, "POST", "visits", f"/v1/schools/{urn}/visits",
-                                         body)
-    done = f"/schools/{urn}/visits/{answer.body.get('visit_id')}" if answer.ok else ""
-    return after(request, answer, done, f"/schools/{urn}/visits/new", session, "visit_new.html",
-                 urn=urn, start=field(start, zone) or planned_start,
-                 end=field(end, zone) or planned_end)
 
 
 @router.get("/visits/{visit_id}", response_class=HTMLResponse, summary="a visit, step by step")

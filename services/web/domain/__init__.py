@@ -53,6 +53,7 @@ class Visit:
     duress: bool = False
     missed: bool = False
     no_one_home_wait: int | None = None
+    pupil_ids: list[str] = field(default_factory=list)
 
     @property
     def out(self) -> bool:
@@ -91,7 +92,8 @@ class Board:
         if kind == "VisitRequested":
             self.visits[visit_id] = Visit(
                 visit_id, data["school_urn"], list(data["staff_ids"]), data["household_id"],
-                _time(data["planned_start"]), _time(data["planned_end"]))
+                _time(data["planned_start"]), _time(data["planned_end"]),
+                pupil_ids=list(data.get("pupil_ids") or []))
             return True
         visit = self.visits.get(visit_id)
         if kind.startswith("Escalation"):

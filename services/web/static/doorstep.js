@@ -1,5 +1,6 @@
 // Doorstep's pages work without this script; with it: countdowns, the check-in that never
-// pretends, the covert panic, the live board and the assessment score as it is filled in.
+// pretends, the covert panic, the live board, the assessment score as it is filled in and a
+// filter over a long staff register.
 "use strict";
 
 function pad(n) { return String(n).padStart(2, "0"); }
@@ -96,7 +97,26 @@ function grid(form) {
   show();
 }
 
+function filterChoices(box) {
+  // a long staff register: part of a name shows only those it matches; the ticked stay shown
+  const list = document.getElementById(box.dataset.filter);
+  const input = box.querySelector("input");
+  // as the server folds names: accents, apostrophes and hyphens aside (O'Brien, OBrien)
+  const fold = (s) => s.normalize("NFKD").replace(/[\u0300-\u036f'\u2018\u2019`\u00b4.-]/g, "")
+    .toLowerCase();
+  box.hidden = false;
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
+  input.addEventListener("input", () => {
+    const words = fold(input.value).split(/\s+/).filter(Boolean);
+    list.querySelectorAll(".choice").forEach((choice) => {
+      const text = fold(choice.textContent);
+      choice.hidden = !choice.querySelector("input").checked && !words.every((w) => text.includes(w));
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-filter]").forEach(filterChoices);
   document.querySelectorAll("form[data-checkin]").forEach(checkIn);
   document.querySelectorAll("[data-live]").forEach(liveBoard);
   document.querySelectorAll("form[data-grid]").forEach(grid);

@@ -1,0 +1,95 @@
+"""People and pupils by name, as the pages show them: from authorisation's staff register and
+pupil roll, asked as the person signed in. Ids stay underneath, for the services and auditors."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+from services.web.api.pages import backend
+from services.web.session import Session
+
+MAX_LOOKUPS = 20  # pupils looked up by UPN for one page
+
+
+@dataclass(frozen=True)
+class Colleague:
+    staff_id: str
+    name: str | None
+    job_title: str | None
+    roles: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """The person's name; their staff id only while the register does not name them."""
+        return self.name or self.staff_id
+
+
+@dataclass(frozen=True)
+class Pupil:
+    upn: str
+    name: str
+    household_id: str
+
+
+class Unanswered(Exception):
+    """Authorisation could not say: what it (or the connection) answered, to show the person."""
+
+    def __init__(self, status: int, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.status = status
+        self.problems = problems
+
+
+async def _get(request: Request, session: Session, path: str,
+               params: dict[str, Any] | None = None) -> Any:
+    try:
+        answer = await backend(request).call(session, "GET", "authorisation", path,
+                                             params=params)
+    except httpx.HTTPError:
+        raise Unanswered(502, ["the staff register and pupil roll cannot be reached just now: "
+                               "try again in a minute"]) from None
+    if not answer.ok:
+        raise Unanswered(answer.status if answer.status < 500 else 502, answer.problem)
+    return answer.body
+
+
+async def colleagues(request: Request, session: Session, urn: str) -> list[Colleague]:
+    """Everyone on the school's register, by name."""
+    body = await _get(request, session, f"/v1/schools/{urn}/colleagues")
+    return [Colleague(c["staff_id"], c.get("name"), c.get("job_title"),
+                      tuple(c.get("roles") or ())) for c in body]
+
+
+async def find_pupils(request: Request, session: Session, urn: str, text: str) -> list[Pupil]:
+    """Pupils of the school whose name has every word of `text` in it."""
+    body = await _get(request, session, f"/v1/schools/{urn}/pupils", {"name": text})
+    return [Pupil(p["upn"], p["name"], p["household_id"]) for p in body]
+
+
+async def pupils(request: Request, session: Session, urn: str, upns: list[str]
+                 ) -> dict[str, Pupil]:
+    """Each pupil by UPN, as the roll has them now; one no longer on it is left out."""
+    wanted = list(dict.fromkeys(upns))[:MAX_LOOKUPS]
+    found = await asyncio.gather(*(find_pupils(request, session, urn, upn) for upn in wanted))
+    return {p.upn: p for matches in found for p in matches if p.upn in wanted}
+
+
+async def names(request: Request, session: Session, urn: str) -> dict[str, str]:
+    """Staff id -> name for the school's register; empty if it cannot be read just now (the
+    pages then show ids)."""
+    try:
+        return {c.staff_id: c.label for c in await colleagues(request, session, urn)}
+    except Unanswered:
+        return {}
+
+
+async def own_name(request: Request, session: Session) -> str | None:
+    """The signed-in person's name on their school's register, if it names them."""
+    if not session.schools:
+        return None
+    return (await names(request, session, session.schools[0])).get(session.user)
