@@ -71,11 +71,16 @@ def _name(entry: StaffEntry | None) -> str | None:
 
 
 def _buddy(staff: dict[str, StaffEntry], going: list[str]) -> StaffEntry | None:
-    """The school's buddy who is not going (the office if the register names no buddy)."""
-    for role in ("buddy", "office"):
-        for entry in sorted(staff.values(), key=lambda e: e.staff_id):
-            if entry.staff_id not in going and role in (entry.roles or ()):
-                return entry
+    """Who the log is left with (West Norfolk 2.1: the office): a buddy in the office first, then
+    any buddy, then the office; never one of those going."""
+    def fits(entry: StaffEntry, *roles: str) -> bool:
+        return entry.staff_id not in going and all(r in (entry.roles or ()) for r in roles)
+
+    people = sorted(staff.values(), key=lambda e: e.staff_id)
+    for roles in (("buddy", "office"), ("buddy",), ("office",)):
+        found = [e for e in people if fits(e, *roles)]
+        if found:
+            return found[0]
     return None
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sse_starlette import EventSourceResponse
 
+from services.web.api import people
 from services.web.api.pages import after, backend, live, page, templates
 from services.web.api.responders import beside
 from services.web.session import CheckedSession, PageSession, Session
@@ -27,9 +28,11 @@ async def board_context(request: Request, session: Session, urn: str) -> dict[st
     board = live(request).board(session.trust, urn)
     now = datetime.now(UTC)
     escalations = board.open_escalations()
-    logs, tried = await beside(request, session, urn, escalations, "board")
+    names = await people.names(request, session, urn)
+    logs, tried = await beside(request, session, urn, escalations, "board", names)
     return {"urn": urn, "now": now, "out": board.out_now(now), "escalations": escalations,
-            "visits": board.visits, "logs": logs, "tried": tried}
+            "visits": board.visits, "logs": logs, "tried": tried, "names": names,
+            "school": live(request).directory.name_of(urn)}
 
 
 @router.get("/board", response_class=HTMLResponse, summary="the buddy and office board")

@@ -46,6 +46,8 @@ templates.env.filters["clock_local"] = clock_local
 templates.env.filters["when"] = lambda text: clock(datetime.fromisoformat(text)) if text else ""
 templates.env.filters["iso"] = lambda m: m.astimezone(UTC).isoformat() if m else ""
 templates.env.filters["tel"] = tel
+# A staff id as people know them: `names` (id -> name) from the register; the id where it has none.
+templates.env.filters["named"] = lambda staff_id, names: (names or {}).get(staff_id, staff_id)
 
 
 def backend(request: Request) -> Backend:

@@ -8,7 +8,7 @@ see the log is told so, and shown nothing of it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,14 +44,16 @@ async def home_visits_log(request: Request, session: Session, urn: str, visit_id
 
 
 async def what_was_tried(request: Request, session: Session, urn: str,
-                         escalation_id: str) -> list[Step]:
+                         escalation_id: str, names: Mapping[str, str] | None = None
+                         ) -> list[Step]:
     answer = await backend(request).call(
         session, "GET", "escalation", f"/v1/schools/{urn}/escalations/{escalation_id}/history")
-    return steps_of(answer.body) if answer.ok and isinstance(answer.body, list) else []
+    return steps_of(answer.body, names) if answer.ok and isinstance(answer.body, list) else []
 
 
 async def beside(request: Request, session: Session, urn: str,
-                 escalations: Iterable[Escalation], via: Via
+                 escalations: Iterable[Escalation], via: Via,
+                 names: Mapping[str, str] | None = None
                  ) -> tuple[dict[str, Shown], dict[str, list[Step]]]:
     """For each alarm: its visit's log (by visit id) and its steps (by escalation id), asked
     for all at once."""
@@ -59,7 +61,7 @@ async def beside(request: Request, session: Session, urn: str,
     visits = sorted({e.visit_id for e in alarms})
     logs, tried = await asyncio.gather(
         asyncio.gather(*(home_visits_log(request, session, urn, v, via) for v in visits)),
-        asyncio.gather(*(what_was_tried(request, session, urn, e.escalation_id)
+        asyncio.gather(*(what_was_tried(request, session, urn, e.escalation_id, names)
                          for e in alarms)))
     return (dict(zip(visits, logs, strict=True)),
             {e.escalation_id: steps for e, steps in zip(alarms, tried, strict=True)})

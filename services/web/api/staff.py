@@ -58,18 +58,19 @@ async def visit(urn: Urn, visit_id: UUID, request: Request, session: PageSession
     # the school's clock, as its authorisation carried it: no other service is asked
     zone = zone_named((answer.body.get("conditions") or {}).get("timezone")) or deployment_zone(
         request)
-    shown, steps = await _for_a_responder(request, session, urn, answer.body, board)
+    names = await people.names(request, session, urn)
+    shown, steps = await _for_a_responder(request, session, urn, answer.body, board, names)
     filled = await backend(request).call(
         session, "GET", "authorisation", f"/v1/schools/{urn}/visits/{visit_id}/sign-out-form") \
         if answer.body.get("status") == "authorised" else None
     return page(request, "visit.html", session, urn=urn, visit=answer.body, card=card,
                 deadline=card.next_deadline() if card else None, now=datetime.now(UTC),
-                zone=zone.key, shown=shown, steps=steps,
+                zone=zone.key, shown=shown, steps=steps, names=names,
                 form=filled.body if filled is not None and filled.ok else {})
 
 
 async def _for_a_responder(request: Request, session: PageSession, urn: str,
-                           visit: dict[str, Any], board: Board
+                           visit: dict[str, Any], board: Board, names: dict[str, str]
                            ) -> tuple[Shown | None, list[Step]]:
     """Someone else's visit, signed out: its Home Visits Log if they are one who must act,
     and what has been tried about each alarm still open. The staff on it see their steps."""
@@ -78,7 +79,7 @@ async def _for_a_responder(request: Request, session: PageSession, urn: str,
     alarms = [e for e in board.open_escalations() if e.visit_id == visit["visit_id"]]
     via: Via = "acknowledgement" if request.query_params.get("from") == "acknowledgement" \
         else "visit"
-    logs, tried = await beside(request, session, urn, alarms, via)
+    logs, tried = await beside(request, session, urn, alarms, via, names)
     shown = logs.get(visit["visit_id"]) or await home_visits_log(
         request, session, urn, visit["visit_id"], via)
     return shown, [step for e in alarms for step in tried.get(e.escalation_id, [])]

@@ -8,6 +8,7 @@ and records each opening; the pages only lay it out.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,18 +31,21 @@ def tel(number: str) -> str:
     return f"+{digits}" if number.strip().startswith("+") else digits
 
 
-def steps_of(history: list[dict[str, Any]]) -> list[Step]:
-    """An escalation's history (escalation's `/history`) as what has been tried, in order."""
-    return [Step(_time(entry.get("at")), _said(str(entry.get("event", "")),
+def steps_of(history: list[dict[str, Any]], names: Mapping[str, str] | None = None
+             ) -> list[Step]:
+    """An escalation's history (escalation's `/history`) as what has been tried, in order; people
+    by their names on the register (`names`), by id where it has none."""
+    return [Step(_time(entry.get("at")), _said(str(entry.get("event", "")), names or {},
                                                entry.get("details") or {}))
             for entry in history]
 
 
-def _said(event: str, details: dict[str, Any]) -> str:
+def _said(event: str, names: Mapping[str, str], details: dict[str, Any]) -> str:
     level, reason = details.get("level"), details.get("reason") or ""
-    person = details.get("person_id", "")
+    person = names.get(str(details.get("person_id", "")), details.get("person_id", ""))
     if event in ("Raised", "Climbed"):
-        told = ", ".join(str(c.get("person_id")) for c in details.get("contacts") or []
+        told = ", ".join(names.get(str(c.get("person_id")), str(c.get("person_id")))
+                         for c in details.get("contacts") or []
                          if isinstance(c, dict)) or "nobody reachable"
         start = "Raised at level" if event == "Raised" else "Climbed to level"
         return f"{start} {level}: {reason}. Told {told}."
