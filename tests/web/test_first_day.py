@@ -105,7 +105,7 @@ async def test_a_schools_first_day(make_settings, make_cluster, tmp_path) -> Non
 
         dsl = await sign_in(browser, web, "dsl-0001")
         await until_text(dsl, f"/schools/{SCHOOL}/decisions", "F1234")
-        await dsl.click("text=Household F1234")
+        await dsl.click("text=Jordan Quillfeather's home")
         await dsl.check("#violent_offences-no")  # the initial checklist a first visit needs
         await dsl.click("text=Record the checklist")
         await expect(dsl.locator("main")).to_contain_text("Initial: score")

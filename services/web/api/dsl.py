@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from services.web.api import people
 from services.web.api.assess import CHECKLIST, HAZARD_ROWS, checklist_body, hazards_body
 from services.web.api.pages import after, backend, live, page
 from services.web.session import CheckedSession, PageSession
@@ -17,9 +18,12 @@ router = APIRouter(prefix="/schools/{urn}", tags=["pages"])
 
 
 @router.get("/decisions", response_class=HTMLResponse, summary="requests awaiting a decision")
-def decisions(urn: Urn, request: Request, session: PageSession) -> Response:
-    board = live(request).board(session.trust, urn)
-    return page(request, "decisions.html", session, urn=urn, awaiting=board.awaiting_decision())
+async def decisions(urn: Urn, request: Request, session: PageSession) -> Response:
+    awaiting = live(request).board(session.trust, urn).awaiting_decision()
+    upns = [upn for v in awaiting for upn in v.pupil_ids]
+    return page(request, "decisions.html", session, urn=urn, awaiting=awaiting,
+                names=await people.names(request, session, urn),
+                pupils=await people.homes(request, session, urn, upns))
 
 
 async def _decide_page(request: Request, session: PageSession, urn: str, visit_id: UUID,

@@ -55,6 +55,19 @@ def backend(request: Request) -> Backend:
     return value
 
 
+def home_of(household_id: str, upns: list[str], pupils: dict[str, str] | None) -> str:
+    """A visit named by whom it is for: "Jordan and Chloë Quillfeather's home"; the household's
+    reference only while the roll does not name them."""
+    names = [(pupils or {})[upn] for upn in upns if upn in (pupils or {})]
+    if not names:
+        return f"household {household_id}"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed}'s home"
+
+
+templates.env.filters["home_of"] = home_of
+
+
 def live(request: Request) -> Live:
     value: Live = request.app.state.live
     return value

@@ -93,3 +93,13 @@ async def own_name(request: Request, session: Session) -> str | None:
     if not session.schools:
         return None
     return (await names(request, session, session.schools[0])).get(session.user)
+
+
+async def homes(request: Request, session: Session, urn: str, upns: list[str]) -> dict[str, str]:
+    """Each pupil's name by UPN, for naming a visit by whom it is for; empty if the roll cannot
+    be read just now (the pages then name the household by its reference)."""
+    try:
+        found = await pupils(request, session, urn, upns)
+    except Unanswered:
+        return {}
+    return {upn: pupil.name for upn, pupil in found.items()}

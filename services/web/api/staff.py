@@ -59,13 +59,15 @@ async def visit(urn: Urn, visit_id: UUID, request: Request, session: PageSession
     zone = zone_named((answer.body.get("conditions") or {}).get("timezone")) or deployment_zone(
         request)
     names = await people.names(request, session, urn)
+    pupils = await people.homes(request, session, urn,
+                                list((answer.body.get("request") or {}).get("pupil_ids") or []))
     shown, steps = await _for_a_responder(request, session, urn, answer.body, board, names)
     filled = await backend(request).call(
         session, "GET", "authorisation", f"/v1/schools/{urn}/visits/{visit_id}/sign-out-form") \
         if answer.body.get("status") == "authorised" else None
     return page(request, "visit.html", session, urn=urn, visit=answer.body, card=card,
                 deadline=card.next_deadline() if card else None, now=datetime.now(UTC),
-                zone=zone.key, shown=shown, steps=steps, names=names,
+                zone=zone.key, shown=shown, steps=steps, names=names, pupils=pupils,
                 form=filled.body if filled is not None and filled.ok else {})
 
 
