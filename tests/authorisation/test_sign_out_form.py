@@ -11,7 +11,8 @@ from tests.authorisation.test_people import HOME
 PEOPLE = {"staff-1": ("Sam Patel", "07700 900401", ["staff"]),
           "staff-2": ("Ana Wood", "07700 900402", ["staff"]),
           "staff-3": ("Lee Cole", "07700 900403", ["staff"]),
-          "office-1": ("Ann Lee", "07700 900404", ["office", "buddy"])}
+          "office-1": ("Ann Lee", "07700 900404", ["office", "buddy"]),
+          "dsl-1": ("Priya Shah", "07700 900405", ["dsl"])}  # who `known` asks as
 
 
 async def test_the_staff_going_get_the_form_filled_and_the_opening_is_recorded(
