@@ -179,6 +179,8 @@ POLICY: dict[str, Rule] = {
     "GET /trust": _trust(OVERSIGHT),
     "GET /trust/schools": _trust(R.TRUST_IT),
     "POST /trust/schools": _trust(R.TRUST_IT),
+    "GET /trust/schools/{urn}": _trust(R.TRUST_IT),
+    "POST /trust/schools/{urn}": _trust(R.TRUST_IT),
     "POST /trust/schools/{urn}/archive": _trust(R.TRUST_IT),
 }
 
