@@ -6,13 +6,30 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import nats
 import psycopg
 import pytest
 
+from shared.messaging.credentials import connect_options
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
 from shared.testing.polling import until
 from tests.visits.stories import URN, sign_out, visit_request
+
+
+async def where_it_stopped(settings: DoorstepSettings) -> str:
+    """The stream's subjects and each durable consumer's progress, for a failure to name."""
+    nc = await nats.connect(settings.nats_servers, **connect_options(settings))
+    try:
+        jsm = nc.jsm()
+        info = await jsm.stream_info(settings.stream_name, subjects_filter=">")
+        consumers = [f"{c.name}: delivered {c.delivered.stream_seq}, ack floor "
+                     f"{c.ack_floor.stream_seq}, pending {c.num_pending}, "
+                     f"awaiting ack {c.num_ack_pending}, redelivered {c.num_redelivered}"
+                     for c in await jsm.consumers_info(settings.stream_name)]
+        return f"stream {info.state.subjects}; consumers {consumers}"
+    finally:
+        await nc.close()
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 STAFF = ["staff-0001", "staff-0002"]
@@ -62,7 +79,10 @@ async def test_one_visit_travels_through_all_four_services(stores, make_cluster)
         async def authorisation_knows() -> bool:
             return (await dsl.get(f"{base}/authorisation")).status_code == 200
 
-        await until(authorisation_knows, "the request reach authorisation", seconds=30)
+        try:
+            await until(authorisation_knows, "the request reach authorisation", seconds=30)
+        except AssertionError as error:  # say where it stopped: the stream, or a consumer
+            raise AssertionError(f"{error}; {await where_it_stopped(settings)}") from error
         await ok(await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4}),
                  201)
         await ok(await dsl.post(f"{base}/decision", json=AUTHORISE))
