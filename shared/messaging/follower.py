@@ -1,9 +1,9 @@
 """Some of the stream, read from its start into memory at start-up, then followed as it grows.
 
 For small, slowly changing facts that every service must know before it answers anyone (the
-school directory): an ordered consumer of this process's own, nothing acknowledged or stored.
-`ready` is set once everything published before start-up has been taken. An event is taken
-only from the service that owns its aggregate (`ce-source`).
+school directory, each school's staff register): an ordered consumer of this process's own,
+nothing acknowledged or stored. `ready` is set once everything published before start-up has
+been taken. An event is taken only from the service that owns its aggregate (`ce-source`).
 """
 
 from __future__ import annotations

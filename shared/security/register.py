@@ -16,21 +16,12 @@ here unseals them.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
-from shared.contracts import Role
+from shared.contracts import IntegrationEvent, Role
 from shared.contracts.authorisation import StaffRolesChanged
-from shared.messaging.envelope import EnvelopeError, from_wire
-from shared.runtime.settings import DoorstepSettings
-
-log = logging.getLogger(__name__)
+from shared.messaging.follower import StreamFollower
 
 
 @dataclass(frozen=True)
@@ -49,8 +40,17 @@ class StaffRegisters:
     def __init__(self) -> None:
         self.schools: dict[str, dict[str, set[Role]]] = defaultdict(dict)
         self.people: dict[str, dict[str, Person]] = defaultdict(dict)
-        self.ready = asyncio.Event()
-        self._pull: Any = None
+        # read from the stream's start at start-up, then followed (the directory's follower too)
+        self.follower = StreamFollower("staffregister", self._take)
+
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once every change published before start-up has been taken."""
+        return self.follower.ready
+
+    def _take(self, event: IntegrationEvent) -> None:
+        if isinstance(event, StaffRolesChanged):
+            self.apply(event)
 
     def apply(self, change: StaffRolesChanged) -> None:
         school, people = self.schools[change.school_urn], self.people[change.school_urn]
@@ -80,37 +80,3 @@ class StaffRegisters:
                     "office or trust IT to add them")
         names = ", ".join(sorted(str(r) for r in held))
         return (f"{user} is on school {school_urn}'s staff register as {names}, not {role}")
-
-    async def catch_up(self, connection: Client, settings: DoorstepSettings) -> None:
-        """Read every register change from the stream's start; `ready` once nothing is left.
-        The service starts answering only after this (its health says so)."""
-        self._pull = await connection.jetstream().pull_subscribe(
-            f"{settings.subject_root}.events.*.*.staffregister.>", stream=settings.stream_name,
-            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
-                                  inactive_threshold=300.0))
-        while (await self._pull.consumer_info()).num_pending > 0:
-            await self._fetch(timeout=1.0)
-        self.ready.set()
-
-    async def keep_up(self) -> None:
-        """Then follow each change as it is published (a background task)."""
-        while True:
-            await self._fetch(timeout=1.0)
-
-    async def _fetch(self, timeout: float) -> None:
-        try:
-            messages = await self._pull.fetch(256, timeout=timeout)
-        except TimeoutError:  # nats' and asyncio's alike: nothing new
-            return
-        for message in messages:
-            self._take(message)
-
-    def _take(self, message: Msg) -> None:
-        try:
-            event = from_wire(dict(message.headers or {}), message.data)
-        except EnvelopeError as error:
-            log.warning("unreadable register change on %s: %s", message.subject, error)
-            return
-        source = (message.headers or {}).get("ce-source")
-        if isinstance(event, StaffRolesChanged) and source == event.origin():
-            self.apply(event)

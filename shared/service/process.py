@@ -88,9 +88,7 @@ async def start(runtime: Runtime) -> None:
     await broker.connect()
     await ensure_stream(broker, settings)
     await runtime.directory.follower.start(broker.connection, settings)
-    await runtime.registers.catch_up(broker.connection, settings)
-    runtime.tasks.append(asyncio.create_task(_forever("staff register",
-                                                      runtime.registers.keep_up)))
+    await runtime.registers.follower.start(broker.connection, settings)
     for subscription in runtime.subscriptions:
         consumer = Consumer(settings, subscription, runtime.refuse)
         await consumer.start(broker.connection)
@@ -122,6 +120,7 @@ async def stop(runtime: Runtime) -> None:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     await runtime.directory.follower.stop()
+    await runtime.registers.follower.stop()
     for consumer in runtime.consumers:
         await consumer.close()
     if runtime.broker is not None:
