@@ -196,12 +196,15 @@ def rebuild(engine: Engine, entries: Callable[[Connection], Any],
     return done
 
 
-def read(engine: Engine, name: str, trust_id: str, school_urn: str | None = None
-         ) -> list[dict[str, Any]]:
+def read(engine: Engine, name: str, trust_id: str, school_urn: str | None = None,
+         since: str | None = None) -> list[dict[str, Any]]:
+    """A read model's rows for a trust, or one of its schools; daily activity from a day on."""
     table = TABLES[name]
     query = select(table).where(table.c.trust_id == trust_id)
     if school_urn:
         query = query.where(table.c.school_urn == school_urn)
+    if since and name == "daily_activity":
+        query = query.where(table.c.day >= since)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query.order_by(*table.primary_key))]
 

@@ -140,6 +140,7 @@ POLICY: dict[str, Rule] = {
     f"POST {S}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"POST {V}/write-up": _school(FRONT_LINE),
     f"GET {S}/dashboard/{{view}}": _school(WATCHERS),
+    "GET /v1/dashboard/{view}": _trust(OVERSIGHT),
     "GET /v1/audit/history": _trust(OVERSIGHT, R.DSL, R.HEADTEACHER),
     "GET /v1/audit/verify": _trust(OVERSIGHT),
     "GET /v1/audit/checkpoints": _trust(OVERSIGHT),

@@ -1,0 +1,139 @@
+"""Benchmark: the trust page for a 50-school trust against a one-school trust, in one run.
+
+    .venv/bin/python tests/benchmarks/trust_dashboard.py [--schools 50] [--loads 20]
+        [--database-url postgresql://postgres@127.0.0.1:5432/test]
+
+Starts a nats-server and the records and web processes, gives both trusts a year of history in
+records' read models (every school: a day's activity for each of 365 days, open incidents and
+concerns), then loads `/trust` as each trust's auditor `--loads` times and prints the p95 of
+each and their ratio. Target: the big trust's page in no more than 3 times the small one's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import yaml
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from services.records import projections
+from services.records.tables import trail_engine
+from services.web.session import COOKIE, Session, Sessions, new_csrf
+from services.web.settings import DEV_SESSION_SECRET
+from shared.messaging.nats_server import start_nats_server
+from shared.runtime.launcher import Cluster, service_env
+from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
+
+BIG, SMALL = "big-trust", "small-trust"
+
+
+def schools_file(folder: Path, schools: int) -> Path:
+    big = [{"urn": f"{700000 + n:06d}", "name": f"School {n:02d}"} for n in range(schools)]
+    path = folder / "schools.yaml"
+    path.write_text(yaml.safe_dump({"trusts": {BIG: big, SMALL: [{"urn": "699999",
+                                                                  "name": "The Only School"}]}}))
+    return path
+
+
+def a_year_of_history(settings: DoorstepSettings, trusts: dict[str, list[str]]) -> int:
+    """What a year leaves in records' read models: a row a school a day, a few open items."""
+    engine, rows = trail_engine(settings), 0
+    projections.metadata.create_all(engine)
+    today = date.today()
+    with engine.begin() as conn:
+        for trust, urns in trusts.items():
+            activity = [{"trust_id": trust, "school_urn": urn,
+                         "day": (today - timedelta(days=n)).isoformat(), "visits": 3,
+                         "escalations": n % 7 == 0} for urn in urns for n in range(365)]
+            incidents = [{"trust_id": trust, "incident_id": str(uuid4()), "school_urn": urn,
+                          "visit_id": str(uuid4()), "reported_at": "2026-11-01T10:00:00Z",
+                          "share_by": "2026-11-02T10:00:00Z", "overdue": False}
+                         for urn in urns for _ in range(2)]
+            concerns = [{"trust_id": trust, "concern_id": str(uuid4()), "school_urn": urn,
+                         "visit_id": str(uuid4()), "raised_at": "2026-11-01T10:00:00Z",
+                         "immediate_risk": False, "police_must_be_called": False}
+                        for urn in urns for _ in range(2)]
+            conn.execute(insert(projections.daily_activity), activity)
+            conn.execute(insert(projections.incidents_awaiting_sharing), incidents)
+            conn.execute(insert(projections.concerns_awaiting_dsl), concerns)
+            rows += len(activity) + len(incidents) + len(concerns)
+    engine.dispose()
+    return rows
+
+
+def cookie_for(settings: DoorstepSettings, trust: str) -> str:
+    token = mint_token(settings, user=f"auditor-{trust}", role="auditor", schools=[], trust=trust)
+    session = Session(token=token, user=f"auditor-{trust}", role="auditor", trust=trust,
+                      schools=[], csrf=new_csrf())
+    return Sessions(DEV_SESSION_SECRET, 1).dump(session)
+
+
+async def p95_of_loads(web: str, cookie: str, loads: int, schools: int) -> float:
+    async with httpx.AsyncClient(base_url=web, cookies={COOKIE: cookie}, timeout=60) as client:
+        first = await client.get("/trust")
+        assert first.status_code == 200, first.text[:500]
+        assert first.text.count("<tr") >= schools, "the page should list every school"
+        took = []
+        for _ in range(loads):
+            began = time.perf_counter()
+            answer = await client.get("/trust")
+            took.append(time.perf_counter() - began)
+            assert answer.status_code == 200
+    return statistics.quantiles(took, n=20)[-1] * 1000
+
+
+async def run(args: argparse.Namespace, folder: Path) -> None:
+    server = start_nats_server(folder / "nats")
+    tag = uuid4().hex[:8]
+    settings = DoorstepSettings(nats_url=server.url, stream_name=f"BENCH_{tag}",
+                                subject_root=f"bench{tag}", data_dir=folder / "data",
+                                schema_suffix=f"_bench{tag}", database_url=args.database_url,
+                                schools_file=schools_file(folder, args.schools))
+    env = {f"DOORSTEP_{name.upper()}": str(value) for name, value in {
+        "nats_url": server.url, "stream_name": settings.stream_name,
+        "subject_root": settings.subject_root, "data_dir": settings.data_dir,
+        "schema_suffix": settings.schema_suffix, "schools_file": settings.schools_file,
+        "database_url": args.database_url}.items() if value}
+    cluster = Cluster.build(service_env(env), folder / "logs", names=("records", "web"))
+    try:
+        cluster.start()
+        rows = a_year_of_history(settings, {
+            BIG: [f"{700000 + n:06d}" for n in range(args.schools)], SMALL: ["699999"]})
+        web = cluster.processes["web"].url
+        small = await p95_of_loads(web, cookie_for(settings, SMALL), args.loads, 1)
+        big = await p95_of_loads(web, cookie_for(settings, BIG), args.loads, args.schools)
+    finally:
+        cluster.stop()
+        server.stop()
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"trust page on {store}, {rows:,} read-model rows (a year), p95 of {args.loads} loads:")
+    print(f"  one-school trust   {small:8.1f} ms")
+    print(f"  {args.schools}-school trust    {big:8.1f} ms")
+    ratio = big / small
+    print(f"  ratio {ratio:.2f} (target <= 3.00: {'met' if ratio <= 3 else 'NOT met'})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schools", type=int, default=50)
+    parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder:
+        asyncio.run(run(args, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
