@@ -80,18 +80,29 @@ def cookie_for(settings: DoorstepSettings, trust: str) -> str:
     return Sessions(DEV_SESSION_SECRET, 1).dump(session)
 
 
-async def p95_of_loads(web: str, cookie: str, loads: int, schools: int) -> float:
-    async with httpx.AsyncClient(base_url=web, cookies={COOKIE: cookie}, timeout=60) as client:
-        first = await client.get("/trust")
-        assert first.status_code == 200, first.text[:500]
-        assert first.text.count("<tr") >= schools, "the page should list every school"
-        took = []
+async def p95s_of_loads(web: str, cookies: dict[int, str], loads: int) -> dict[int, tuple[float, float]]:
+    """The p95 of `loads` loads of each trust's page (by its number of schools), in turn, so
+    that whatever else the machine does falls on both alike."""
+    clients = {schools: httpx.AsyncClient(base_url=web, cookies={COOKIE: cookie}, timeout=60)
+               for schools, cookie in cookies.items()}
+    took: dict[int, list[float]] = {schools: [] for schools in clients}
+    try:
+        for schools, client in clients.items():
+            first = await client.get("/trust")
+            assert first.status_code == 200, first.text[:500]
+            assert first.text.count('<th scope="row">School ') >= schools, "not every school"
+            assert "?" not in first.text.split("<h2>")[0], "records did not answer"
         for _ in range(loads):
-            began = time.perf_counter()
-            answer = await client.get("/trust")
-            took.append(time.perf_counter() - began)
-            assert answer.status_code == 200
-    return statistics.quantiles(took, n=20)[-1] * 1000
+            for schools, client in clients.items():
+                began = time.perf_counter()
+                answer = await client.get("/trust")
+                took[schools].append(time.perf_counter() - began)
+                assert answer.status_code == 200
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    return {schools: (statistics.median(times) * 1000, statistics.quantiles(times, n=20)[-1] * 1000)
+            for schools, times in took.items()}
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
@@ -112,17 +123,20 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         rows = a_year_of_history(settings, {
             BIG: [f"{700000 + n:06d}" for n in range(args.schools)], SMALL: ["699999"]})
         web = cluster.processes["web"].url
-        small = await p95_of_loads(web, cookie_for(settings, SMALL), args.loads, 1)
-        big = await p95_of_loads(web, cookie_for(settings, BIG), args.loads, args.schools)
+        p95 = await p95s_of_loads(web, {1: cookie_for(settings, SMALL),
+                                        args.schools: cookie_for(settings, BIG)}, args.loads)
+        small, big = p95[1], p95[args.schools]
     finally:
         cluster.stop()
         server.stop()
     store = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"trust page on {store}, {rows:,} read-model rows (a year), p95 of {args.loads} loads:")
-    print(f"  one-school trust   {small:8.1f} ms")
-    print(f"  {args.schools}-school trust    {big:8.1f} ms")
-    ratio = big / small
-    print(f"  ratio {ratio:.2f} (target <= 3.00: {'met' if ratio <= 3 else 'NOT met'})")
+    print(f"trust page on {store}, {rows:,} read-model rows (a year), {args.loads} loads each:")
+    print(f"  {'':18} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"  {'one-school trust':18} {small[0]:8.1f} {small[1]:8.1f}")
+    print(f"  {f'{args.schools}-school trust':18} {big[0]:8.1f} {big[1]:8.1f}")
+    ratio = big[1] / small[1]
+    print(f"  p95 ratio {ratio:.2f} (target <= 3.00: {'met' if ratio <= 3 else 'NOT met'}); "
+          f"p50 ratio {big[0] / small[0]:.2f}")
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.web.api.pages import backend, live, page
 from services.web.api.staff import local_iso
+from services.web.domain.activity import Calendar
 from services.web.session import PageSession
 from shared.security.tenancy import schools_of
 
@@ -25,14 +26,15 @@ async def dashboard(request: Request, session: PageSession) -> Response:
     following, now = live(request), datetime.now(UTC)
     directory = following.directory
     listed = schools_of(request.app.state.settings, session.trust, directory) or []
-    incidents, concerns, activity = await trust_wide(request, session, now)
+    calendar = Calendar(now.date())
+    incidents, concerns, activity = await trust_wide(request, session, calendar.first_day)
     rows: list[dict[str, Any]] = []
     for urn in sorted({*listed, *following.schools_of(session.trust)},
                       key=lambda urn: directory.name_of(urn).casefold()):
         board = following.board(session.trust, urn)
         out = board.out_now(now)
         open_ = board.open_escalations()
-        days, weeks = over_time(activity.get(urn, []), now)
+        days, weeks = calendar.bars(activity.get(urn, []))
         rows.append({"urn": urn, "name": directory.name_of(urn),
                      "visits_today": len(board.visits), "out": len(out),
                      "overdue": sum(v.overdue(now) for v in out),
@@ -47,15 +49,14 @@ async def dashboard(request: Request, session: PageSession) -> Response:
 PerSchool = dict[str, list[dict[str, Any]]]
 
 
-async def trust_wide(request: Request, session: PageSession, now: datetime
+async def trust_wide(request: Request, session: PageSession, since: date
                      ) -> tuple[PerSchool | None, PerSchool | None, PerSchool]:
     """Records' three projections for every school of the trust: three reads, not three a school.
     None where records did not answer (the page shows "?")."""
-    since = (now - timedelta(days=28)).date().isoformat()
     answers = await asyncio.gather(*(
         backend(request).call(session, "GET", "records", f"/v1/dashboard/{view}", params=params)
         for view, params in (("incidents-awaiting-sharing", None), ("concerns-awaiting-dsl", None),
-                             ("daily-activity", {"since": since}))))
+                             ("daily-activity", {"since": since.isoformat()}))))
     grouped: list[PerSchool | None] = []
     for answer in answers:
         if not answer.ok:
@@ -66,23 +67,6 @@ async def trust_wide(request: Request, session: PageSession, now: datetime
             by_school.setdefault(row["school_urn"], []).append(row)
         grouped.append(by_school)
     return grouped[0], grouped[1], grouped[2] or {}
-
-
-def over_time(activity: list[dict[str, Any]], now: datetime
-              ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Visits on each of the last 7 days, and escalations in each of the last 4 weeks."""
-    by_day = {row["day"]: row for row in activity}
-    days = [(now - timedelta(days=n)).date() for n in range(6, -1, -1)]
-    visits = [(d.strftime("%a %d"), int(by_day.get(d.isoformat(), {}).get("visits", 0)))
-              for d in days]
-    weeks: dict[str, int] = {}
-    for n in range(27, -1, -1):
-        day = (now - timedelta(days=n)).date()
-        monday = day - timedelta(days=day.weekday())
-        label = f"w/c {monday.strftime('%d %b')}"
-        weeks[label] = weeks.get(label, 0) + int(by_day.get(day.isoformat(), {}).get(
-            "escalations", 0))
-    return visits, list(weeks.items())
 
 
 @router.get("/schools/{urn}/visits/{visit_id}/chronology", response_class=HTMLResponse,
