@@ -56,7 +56,8 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
         e = domain_event
         return [StaffRolesChanged(**envelope_fields(SERVICE, e, visit_id=None),
                                   staff_id=e.staff_id, roles=[])]
-    if _is(domain_event, "Household.DetailsRead"):
+    if _is(domain_event, "Household.DetailsRead") or _is(domain_event,
+                                                          "DetailsReads.DetailsRead"):
         e = domain_event
         return [HouseholdDetailsRead(**envelope_fields(SERVICE, e, visit_id=None),
                                      household_id=e.household_id, read_by=e.read_by,

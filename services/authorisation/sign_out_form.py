@@ -1,15 +1,16 @@
 """The sign-out form, filled in from what the school holds (Ordsall: "The number will be
 recorded and held by the school office"): each visitor's mobile, the household's address and
 whom they will see, a buddy and the buddy's phone. For the staff going, the office and senior
-leaders; every opening of the household's details is recorded as its own event."""
+leaders; every opening of the household's details is recorded (once a quiet window)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from services.authorisation.domain import VisitCase
 from services.authorisation.domain.entries import HouseholdEntry, StaffEntry
-from services.authorisation.domain.household import Household
+from services.authorisation.domain.reads import DetailsReads
 from services.authorisation.households import HouseholdRecords
 from services.authorisation.schools import school_meta
 from shared.contracts import Actor, Role
@@ -50,19 +51,21 @@ class SignOutForms(HouseholdRecords):
     @serialised(by="school_urn")
     def household_read(self, school_urn: str, household_id: str, actor: Actor, trust_id: str,
                        *, via: str) -> HouseholdEntry | None:
-        """The household's details, opened for this person; the opening is stored before they are given.
-        None when the household is not on the roll (the sign-out form is then filled by hand)."""
+        """The household's details, opened for this person; the opening is stored before they are
+        given (once a quiet window, `DetailsReads`). None when the household is not on the roll
+        (the sign-out form is then filled by hand)."""
         try:
             entry = self.household_entry(school_urn, household_id)
         except NotFound:
             if via == "household":
                 raise
             return None
-        home = self.find(Household.create_id(school_urn, household_id), Household)
-        if isinstance(home, Household):
-            home.note_read(household_id, actor.id, str(actor.role), OPENED, via,
-                           school_meta(trust_id, school_urn, actor))
-            self.save(home)
+        key = DetailsReads.create_id(school_urn, household_id, actor.id)
+        meta = school_meta(trust_id, school_urn, actor)
+        reads = self.find(key, DetailsReads) or DetailsReads(school_urn, household_id, actor.id,
+                                                             meta)
+        if reads.read(str(actor.role), OPENED, via, datetime.now(UTC), meta):
+            self.save(reads)
         return entry
 
 

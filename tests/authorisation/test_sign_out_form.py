@@ -4,6 +4,8 @@ household's details is its own event, for the auditor."""
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.contracts.authorisation import HouseholdDetailsRead
 from tests.authorisation.conftest import URN, Bus, Service, visit_requested
 from tests.authorisation.test_people import HOME
@@ -46,3 +48,25 @@ async def test_the_staff_going_get_the_form_filled_and_the_opening_is_recorded(
     assert isinstance(read, HouseholdDetailsRead)
     assert (read.household_id, read.read_by, read.via) == ("hh-q1", "staff-1", "sign-out")
     assert "Quillfeather" not in str(read.model_dump())  # who and what, never the values
+
+
+async def test_a_second_look_within_five_minutes_is_one_opening_and_each_person_is_recorded(
+        service: Service, bus: Bus) -> None:
+    """The form drawn again (a reload) is the same look; the office's look is its own; and the
+    opening is recorded for a household on the roll with no visit history of its own yet."""
+    for person, (name, mobile, roles) in PEOPLE.items():
+        assert service.put(f"/v1/schools/{URN}/staff/{person}",
+                           {"roles": roles, "name": name, "mobile": mobile}).status_code == 200
+    assert service.put(f"/v1/schools/{URN}/households/hh-q2", HOME).status_code == 200
+    requested = visit_requested(household="hh-q2", staff=("staff-1", "staff-2"))
+    await bus.publish(requested)
+    await service.known(requested.visit_id)  # type: ignore[arg-type]
+    path = f"/v1/schools/{URN}/visits/{requested.visit_id}/sign-out-form"
+    for _ in range(3):
+        assert service.get(path, role="staff", user="staff-1").status_code == 200
+    assert service.get(path, role="office", user="office-1").status_code == 200
+    reads = await bus.wait_for("HouseholdDetailsRead", count=2)
+    await asyncio.sleep(1.0)  # anything more would have been published by now
+    reads = [e for _, e in await bus.events("HouseholdDetailsRead")
+             if isinstance(e, HouseholdDetailsRead) and e.household_id == "hh-q2"]
+    assert sorted(read.read_by for read in reads) == ["office-1", "staff-1"]

@@ -97,7 +97,8 @@ class Household(Aggregate):
     @event("DetailsRead")
     def note_read(self, household_id: str, read_by: str, role: str, fields: list[str], via: str,
                   meta: Meta) -> None:
-        """Someone opened the household's sealed details: who, as what, which, from where."""
+        """Someone opened the household's sealed details (stored here before reads were kept
+        apart, in `DetailsReads`; kept so that those events still load)."""
 
     @event("VisitMade")
     def note_visit(self, visit_id: str, meta: Meta) -> None:
