@@ -20,7 +20,7 @@ from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.polling import until
 from tests.escalation.notify_double import CALLBACK_TOKEN
-from tests.escalation.twilio_double import TOKEN
+from tests.escalation.twilio_double import SENDER, SID, TOKEN, LocalTwilio
 from tests.visits.on_site import VisitsOnSite
 from tests.visits.stories import URN
 
@@ -93,9 +93,21 @@ class School:
         return found
 
 
-def start(settings: DoorstepSettings, make_cluster: Any, provider: str = "twilio") -> School:
+def start(settings: DoorstepSettings, make_cluster: Any, provider: str = "twilio",
+          twilio: LocalTwilio | None = None, minute_seconds: float = 60.0) -> School:
+    """`twilio`: texts go out through it (the escalation service's provider), with a policy
+    minute of `minute_seconds`."""
     cluster = make_cluster(settings, names=EVERYTHING, start=False)
     urls = {name: cluster[name].url for name in EVERYTHING}
+    if twilio is not None:
+        cluster["escalation"].env.update({
+            "DOORSTEP_ESCALATION_MINUTE_SECONDS": str(minute_seconds),
+            "DOORSTEP_ESCALATION_GATEWAY": "twilio",
+            "DOORSTEP_ESCALATION_TWILIO_API_URL": twilio.url,
+            "DOORSTEP_ESCALATION_TWILIO_ACCOUNT_SID": SID,
+            "DOORSTEP_ESCALATION_TWILIO_AUTH_TOKEN": TOKEN,
+            "DOORSTEP_ESCALATION_TWILIO_FROM": SENDER,
+            "DOORSTEP_ESCALATION_PUBLIC_URL": urls["escalation"]})
     cluster["visits"].env.update({
         "DOORSTEP_VISITS_PUBLIC_URL": urls["visits"],
         "DOORSTEP_VISITS_TWILIO_AUTH_TOKEN": TOKEN,

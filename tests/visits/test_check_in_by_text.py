@@ -14,7 +14,7 @@ import pytest
 from shared.testing.polling import until
 from shared.testing.wire import EventTap
 from tests.escalation.notify_double import text_in
-from tests.escalation.twilio_double import LocalTwilio
+from tests.escalation.twilio_double import SENDER, LocalTwilio, local_twilio
 from tests.visits.by_phone import (
     DURESS_WORD,
     MOBILE,
@@ -59,6 +59,32 @@ async def test_a_text_reply_ok_checks_in_within_two_seconds_and_the_board_restar
         [entry] = [e for e in trail if e["type"] == "CheckedIn"]
         assert entry["payload"]["channel"] == "sms", entry
         assert school.visit()["check_ins"] == 1
+
+
+async def test_the_reminder_is_texted_to_the_staff_mobile_and_a_reply_ok_checks_in(
+        phone_settings, make_cluster) -> None:
+    with local_twilio() as twilio:
+        # a policy minute of a second: the 20-minute check-in is due 20 s after arrival, and
+        # the reminder comes 5 "minutes" (5 s) before it
+        school = start(phone_settings, make_cluster, twilio=twilio, minute_seconds=1.0)
+        async with EventTap(school.settings) as tap:
+            await school.put_on_site()
+            [reminder] = await until(lambda: twilio.of("sms", "07700 900001"),
+                                     "the reminder texted to staff-0001's mobile", seconds=WAIT)
+            assert reminder.form["From"] == SENDER
+            assert "check-in is due at" in reminder.form["Body"]
+            assert "Reply OK" in reminder.form["Body"]
+            assert "Example Road" not in reminder.form["Body"]  # never the address in a text
+            assert twilio.of("sms", "07700 900002")  # each member of staff on the visit
+            await tap.wait_for_type("CheckInDueSoon", timeout=WAIT)
+
+            answer = await asyncio.to_thread(twilio.text_in, school.hook("twilio/sms"), MOBILE,
+                                             "OK", to=reminder.form["From"])
+            assert "checked in" in answer.text
+            [checked] = await tap.wait_for_type("CheckedIn", timeout=WAIT)
+            assert checked.channel == "sms"  # type: ignore[attr-defined]
+            # a reminder is no escalation: nothing of it is published as a notification
+            assert not tap.of_type("NotificationAttempted")
 
 
 async def test_a_duress_word_raises_duress_to_the_top_and_is_answered_like_ok(
