@@ -176,6 +176,7 @@ POLICY: dict[str, Rule] = {
     **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
        for method in ("GET", "POST") for kind in ("incidents", "concerns")},
     f"GET {P}/safeguarding": _school(SENIOR),
+    **{f"{method} {P}/check-in-pins": _school(FRONT_LINE) for method in ("GET", "POST")},
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),

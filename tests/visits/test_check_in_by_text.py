@@ -75,7 +75,8 @@ async def test_the_reminder_is_texted_to_the_staff_mobile_and_a_reply_ok_checks_
             assert "check-in is due at" in reminder.form["Body"]
             assert "Reply OK" in reminder.form["Body"]
             assert "Example Road" not in reminder.form["Body"]  # never the address in a text
-            assert twilio.of("sms", "07700 900002")  # each member of staff on the visit
+            await until(lambda: twilio.of("sms", "07700 900002"),  # each of the visit's staff
+                        "the reminder texted to staff-0002's mobile", seconds=WAIT)
             await tap.wait_for_type("CheckInDueSoon", timeout=WAIT)
 
             answer = await asyncio.to_thread(twilio.text_in, school.hook("twilio/sms"), MOBILE,
