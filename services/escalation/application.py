@@ -15,6 +15,7 @@ from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.domain.ladder import TOP_LEVEL, contacts_for, level_reason
 from services.escalation.meta import command_meta, escalation_meta
 from services.escalation.options import Channels, Timing
+from services.escalation.reminders import reminder_deliveries
 from services.escalation.visitfacts import apply_visit_event, check_in_number
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.errors import NotFound
@@ -102,6 +103,7 @@ class EscalationApplication(Deliveries):
             for r in aggregate.fire(now, self.timing.minute, self.timing.late_after, meta):
                 changed += self._raise(aggregate, r.escalation_id, r.trigger, 1, late=r.late,
                                        now=now, meta=meta)
+            changed += reminder_deliveries(aggregate, self.channels, self.registers, now, meta)
             changed = [aggregate, *changed] if aggregate.pending_events else changed
         elif isinstance(aggregate, Escalation):
             watch = self.find(Watch.create_id(aggregate.visit_id), Watch, copy=False)

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from services.escalation.domain import ContactDirectory, Delivery, Escalation, Watch
+from services.escalation.reminders import is_reminder_delivery
 from shared.contracts import IntegrationEvent
 from shared.contracts import escalation as contract
 from shared.contracts.meta import envelope_fields
@@ -61,6 +62,9 @@ def translate(domain_event: Any) -> list[IntegrationEvent]:
     for (aggregate, name), build in PUBLISHED.items():
         if type(domain_event).__name__ == name and isinstance(domain_event, aggregate.Event):
             visit_id = domain_event.meta.get("visit_id")
+            if aggregate is Delivery and is_reminder_delivery(
+                    domain_event.escalation_id, UUID(visit_id) if visit_id else None):
+                return []  # a check-in reminder to the staff, not an escalation's notification
             base = envelope_fields(SERVICE, domain_event,
                                    visit_id=UUID(visit_id) if visit_id else None)
             return [build(base, domain_event)]

@@ -31,6 +31,7 @@ from services.escalation.notify import (
     post_webhook,
     sms_text,
 )
+from services.escalation.reminders import is_reminder, reminder_text
 from shared.storage.sealing import SHREDDED, Sealer
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,9 @@ class Scheduler:
                  sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
                  public_url: str = "", email: EmailSender | Gateway | None = None,
-                 naming: Naming = BY_IDS) -> None:
+                 naming: Naming = BY_IDS, zone: str = "Europe/London") -> None:
         self.app = app
+        self.zone = zone
         self.naming = naming
         self.email = email
         self.public_url = public_url
@@ -227,6 +229,11 @@ class Scheduler:
                 self.index.refresh(aggregate_id)
         return deliveries
 
+    def _text(self, message: dict[str, Any]) -> str:
+        if is_reminder(message):
+            return reminder_text(message, self.naming, self.zone)
+        return sms_text(message, self.public_url, self.naming)
+
     async def _send(self, client: httpx.AsyncClient, stale: Delivery) -> None:
         try:
             # reloaded inside the in-flight guard: an attempt that finished meanwhile is seen
@@ -242,7 +249,7 @@ class Scheduler:
             try:
                 # names are opened from the register here, off the loop, to be sent
                 text = "" if delivery.channel == "webhook" else await asyncio.to_thread(
-                    sms_text, delivery.message, self.public_url, self.naming)
+                    self._text, delivery.message)
                 if delivery.channel == "webhook":
                     detail = await post_webhook(client, delivery.address, self.webhook_secret,
                                                 str(delivery.id), delivery.message)

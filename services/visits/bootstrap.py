@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.visits import api
+from services.visits import api, inbound_api, pins_api
 from services.visits.application import VisitsApplication
+from services.visits.inbound import InboundCheckIns
 from services.visits.integration import translate
 from services.visits.settings import VisitsSettings
 from services.visits.subscribers import subscriptions
@@ -18,8 +19,8 @@ from shared.storage.store import store_env
 NAME = "visits"
 
 
-def build_runtime(settings: DoorstepSettings) -> Runtime:
-    own = VisitsSettings()
+def build_runtime(settings: DoorstepSettings, own: VisitsSettings | None = None) -> Runtime:
+    own = own or VisitsSettings()
     app = VisitsApplication(store_env(settings, NAME), sealer=Sealer(open_key_store(settings)),
                             timezone=own.timezone,
                             ladder_required=settings.environment == "production")
@@ -28,4 +29,16 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
-    return create_api(NAME, build_runtime, [api.router], settings)
+    own = VisitsSettings()
+
+    def build(given: DoorstepSettings) -> Runtime:
+        runtime = build_runtime(given, own)
+        assert isinstance(runtime.app, VisitsApplication)
+        service.state.inbound = InboundCheckIns(runtime.app, runtime.registers,
+                                                own.inbound_schools)
+        return runtime
+
+    service = create_api(NAME, build, [api.router, inbound_api.router, pins_api.router],
+                         settings)
+    service.state.visits_settings = own
+    return service

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.visits.domain import Visit
+from services.visits.domain.inbound import InboundMessage
 from services.visits.domain.log import LogOpenings
 from shared.contracts import IntegrationEvent
 from shared.contracts import visits as contract
@@ -25,12 +26,14 @@ PUBLISHED: dict[str, Callable[[dict[str, Any], Any], IntegrationEvent]] = {
     "Departed": _departed,
     "Arrived": lambda base, e: contract.Arrived(**base, dynamic_risk_ok=e.dynamic_risk_ok,
                                                 note=e.note),
-    "CheckedIn": lambda base, e: contract.CheckedIn(**base, sequence=e.sequence),
+    "CheckedIn": lambda base, e: contract.CheckedIn(**base, sequence=e.sequence,
+                                                    channel=getattr(e, "channel", "app")),
     "NoOneHome": lambda base, e: contract.NoOneHome(**base, waited_minutes=e.waited_minutes),
     "LeftProperty": lambda base, e: contract.LeftProperty(**base, expected_return=e.expected_return),
     "Returned": lambda base, e: contract.Returned(**base, incident_to_report=e.incident_to_report),
     "Cancelled": lambda base, e: contract.VisitCancelled(**base, reason=e.reason),
-    "DuressRaised": lambda base, e: contract.DuressRaised(**base, raised_by=e.raised_by, how=e.how),
+    "DuressRaised": lambda base, e: contract.DuressRaised(**base, raised_by=e.raised_by, how=e.how,
+                                                          channel=getattr(e, "channel", "app")),
 }
 
 
@@ -41,10 +44,21 @@ def _log_opened(domain_event: Any) -> IntegrationEvent:
         role=domain_event.role, fields=domain_event.fields, via=domain_event.via)
 
 
+def _inbound_refused(domain_event: Any) -> IntegrationEvent:
+    base = envelope_fields(SERVICE, domain_event, visit_id=domain_event.visit_id)
+    return contract.InboundCheckInRefused(
+        **base, provider=domain_event.provider, channel=domain_event.channel,
+        reason=domain_event.reason, detail=domain_event.detail,
+        message_id=domain_event.message_id[:100], number_ending=domain_event.number_ending,
+        number=domain_event.number, staff_id=domain_event.staff_id)
+
+
 def translate(domain_event: Any) -> list[IntegrationEvent]:
     """Decisions recorded here came from authorisation's events, so they are not republished."""
     if isinstance(domain_event, LogOpenings.Opened):  # type: ignore[attr-defined]
         return [_log_opened(domain_event)]
+    if isinstance(domain_event, InboundMessage.Refused):  # type: ignore[attr-defined]
+        return [_inbound_refused(domain_event)]
     build = PUBLISHED.get(type(domain_event).__name__)
     if build is None or not isinstance(domain_event, Visit.Event):
         return []

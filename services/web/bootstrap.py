@@ -20,6 +20,7 @@ from services.web.api import (
     dsl,
     imports,
     oidc,
+    pins,
     safeguarding,
     schools,
     signin,
@@ -67,7 +68,8 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit;
     # ask before staff: /visits/new is not a visit's id
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router,
-                   ask.router, staff.router, trust.router, schools.router, imports.router):
+                   ask.router, staff.router, trust.router, schools.router, imports.router,
+                   pins.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

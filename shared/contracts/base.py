@@ -89,7 +89,7 @@ OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment":
           "writeup": "records", "correction": "records", "audit": "records",
           "staffregister": "authorisation", "retention": "records",
           "ladder": "escalation", "school": "authorisation",
-          "household": "authorisation"}
+          "household": "authorisation", "inbound": "visits"}
 # Events of these aggregates always belong to one visit.
 ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
 

@@ -65,8 +65,15 @@ class Arrived(VisitEvent):
     note: Sealed | None = None
 
 
+Channel = Literal["app", "sms", "voice"]
+
+
 class CheckedIn(VisitEvent):
+    """The staff are safe: from the page ("app"), by a text reply ("sms") or a call ("voice").
+    Check-ins published before texts and calls carry no channel: they came from the page."""
+
     sequence: int = Field(ge=1)
+    channel: Channel = "app"
 
 
 class NoOneHome(VisitEvent):
@@ -92,6 +99,26 @@ class DuressRaised(VisitEvent):
 
     raised_by: StaffId
     how: str = Field(pattern=r"^(phrase|panic)$")
+    channel: Channel = Field("app", description="how the staff member raised it: the page, a "
+                                                 "duress word texted, or a duress PIN keyed")
+
+
+class InboundCheckInRefused(IntegrationEvent):
+    """A text, call or keyed PIN that came in to check in and was refused: none of it checked
+    in. Why, through which provider, and of the number only its sealed form and last digits.
+    Its visit, when the sender was known and had one (else none: a forgery, a stranger)."""
+
+    aggregate = "inbound"
+
+    provider: Literal["twilio", "notify"]
+    channel: Literal["sms", "voice"]
+    reason: Literal["forged", "not_set_up", "unknown_number", "no_visit_out", "not_on_site",
+                    "replayed", "unclear", "wrong_pin", "no_pin_set"]
+    detail: str = Field(max_length=500)
+    message_id: str = Field(max_length=100, description="the provider's id for the request")
+    number_ending: str = Field(max_length=20)
+    number: Sealed | None = None
+    staff_id: StaffId | None = None
 
 
 LogField = Literal["address", "expecting_to_see", "staff_mobiles", "vehicle_registration",

@@ -99,9 +99,10 @@ class CheckedBodies:
                 return b"".join(chunks)
 
 
-# Providers post their delivery receipts as forms (Twilio), and an acknowledge link's page posts
-# a form: these paths take `application/x-www-form-urlencoded`, within the same size limit.
-FORM_PATHS = ("/v1/notifications/", "/a/")
+# Providers post their delivery receipts and staff's inbound texts and calls as forms (Twilio),
+# and an acknowledge link's page posts a form: these paths take
+# `application/x-www-form-urlencoded`, within the same size limit.
+FORM_PATHS = ("/v1/notifications/", "/v1/inbound/", "/a/")
 
 
 def _takes_a_form(scope: Scope, paths: tuple[str, ...]) -> bool:

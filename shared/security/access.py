@@ -102,6 +102,8 @@ POLICY: dict[str, Rule] = {
     f"POST {S}/archive": _school(R.TRUST_IT),
     f"GET {S}/staff": _school(SENIOR, R.OFFICE, TRUST_WIDE),
     f"GET {S}/colleagues": _school(FRONT_LINE),  # names, job titles, roles: no phones
+    # a member of staff's own check-in PINs (visits); the domain admits only themselves
+    f"PUT {S}/staff/{{staff_id}}/check-in-pins": _school(FRONT_LINE),
     f"PUT {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     f"DELETE {S}/staff/{{staff_id}}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT),
     # a pupil picked by name (the household follows); the household's address and phones only
@@ -130,6 +132,9 @@ POLICY: dict[str, Rule] = {
     "POST /v1/notifications/twilio/status": Rule(frozenset(), Scope.PUBLIC),
     "POST /v1/notifications/twilio/keypress": Rule(frozenset(), Scope.PUBLIC),
     "POST /v1/notifications/notify/status": Rule(frozenset(), Scope.PUBLIC),
+    # staff checking in by text or call: Twilio's signature, Notify's callback token (visits)
+    **{f"POST /v1/inbound/{{urn}}/{hook}": Rule(frozenset(), Scope.PUBLIC) for hook in (
+        "twilio/sms", "twilio/voice", "twilio/voice/pin", "notify/sms")},
     "GET /a/{code}": Rule(frozenset(), Scope.PUBLIC),
     "POST /a/{code}": Rule(frozenset(), Scope.PUBLIC),
     # records
@@ -172,6 +177,7 @@ POLICY: dict[str, Rule] = {
     **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
        for method in ("GET", "POST") for kind in ("incidents", "concerns")},
     f"GET {P}/safeguarding": _school(SENIOR),
+    **{f"{method} {P}/check-in-pins": _school(FRONT_LINE) for method in ("GET", "POST")},
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),

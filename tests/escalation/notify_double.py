@@ -41,6 +41,16 @@ class LocalNotify:
                           headers={"Authorization": f"Bearer {token}"})
 
 
+def text_in(callback_url: str, source_number: str, message: str, *, to: str = "07700900000",
+            notification_id: str | None = None, token: str = CALLBACK_TOKEN) -> httpx.Response:
+    """Notify's received-text callback, as documented: JSON, with the callback's bearer token."""
+    body = {"id": notification_id or str(uuid4()), "source_number": source_number,
+            "destination_number": to, "message": message,
+            "date_received": "2026-11-25T10:00:00.000000Z"}
+    return httpx.post(callback_url, json=body, timeout=30,
+                      headers={"Authorization": f"Bearer {token}"})
+
+
 @contextmanager
 def local_notify() -> Iterator[LocalNotify]:
     notify = LocalNotify()

@@ -56,9 +56,36 @@ class LocalTwilio:
         url = action.group(1).replace("&amp;", "&")
         return self._signed(url, {"CallSid": sent.sid, "AccountSid": SID, "Digits": digits})
 
+    # --- what Twilio posts when someone texts or calls one of the account's numbers ---
+
+    def text_in(self, webhook: str, sender: str, body: str, *, to: str = SENDER,
+                sid: str | None = None, token: str = TOKEN) -> httpx.Response:
+        """An inbound text, POSTed to the number's messaging webhook as Twilio posts it."""
+        form = {"MessageSid": sid or "SM" + uuid4().hex, "AccountSid": SID, "From": sender,
+                "To": to, "Body": body, "NumMedia": "0", "FromCountry": "GB"}
+        return self._signed(webhook, form, token)
+
+    def call_in(self, webhook: str, sender: str, *, to: str = SENDER, sid: str | None = None
+                ) -> tuple[str, httpx.Response]:
+        """An inbound call ringing the number's voice webhook; the call's sid and the TwiML."""
+        call_sid = sid or "CA" + uuid4().hex
+        form = {"CallSid": call_sid, "AccountSid": SID, "From": sender, "To": to,
+                "CallStatus": "ringing", "Direction": "inbound"}
+        return call_sid, self._signed(webhook, form)
+
+    def key_in(self, twiml: str, call_sid: str, sender: str, digits: str, *, to: str = SENDER
+               ) -> httpx.Response:
+        """Keys pressed at a <Gather>: POSTed to its action, as Twilio does."""
+        action = re.search(r'<Gather[^>]* action="([^"]+)"', twiml)
+        assert action, twiml
+        url = action.group(1).replace("&amp;", "&")
+        form = {"CallSid": call_sid, "AccountSid": SID, "From": sender, "To": to,
+                "Digits": digits, "FinishedOnKey": "#", "CallStatus": "in-progress"}
+        return self._signed(url, form)
+
     def _signed(self, url: str, form: dict[str, str], token: str = TOKEN) -> httpx.Response:
         headers = {"X-Twilio-Signature": signature(token, url, form)}
-        return httpx.post(url, data=form, headers=headers, timeout=10)
+        return httpx.post(url, data=form, headers=headers, timeout=30)
 
 
 class Server(ThreadingHTTPServer):

@@ -95,13 +95,15 @@ class Visit(Aggregate):
     def _arrived(self, dynamic_risk_ok: bool, note: str | None, meta: Meta) -> None:
         self.status = Status.ON_SITE
 
-    def check_in(self, meta: Meta) -> None:
+    def check_in(self, meta: Meta, channel: str = "app") -> None:
+        """From the page ("app"), by a text reply ("sms") or on a call ("voice"): one event."""
         self._own_word(Step.CHECK_IN, meta)
         self._require(Status.ON_SITE, "a check-in", "record arrival first")
-        self._checked_in(self.check_ins + 1, meta)
+        self._checked_in(self.check_ins + 1, meta, channel)
 
     @event("CheckedIn")
-    def _checked_in(self, sequence: int, meta: Meta) -> None:
+    def _checked_in(self, sequence: int, meta: Meta, channel: str = "app") -> None:
+        # events stored before check-ins came by text or call have no channel: the page's
         self.check_ins = sequence
 
     def nobody_home(self, waited_minutes: int, meta: Meta) -> None:
@@ -144,16 +146,17 @@ class Visit(Aggregate):
     def _cancelled(self, reason: str, meta: Meta) -> None:
         self.status = Status.CANCELLED
 
-    def raise_duress(self, raised_by: str, how: str, meta: Meta) -> None:
-        """The panic is the staff member's own; the phrase is reported by whoever heard it."""
+    def raise_duress(self, raised_by: str, how: str, meta: Meta, channel: str = "app") -> None:
+        """The panic is the staff member's own; the phrase is reported by whoever heard it.
+        A duress word texted or a duress PIN keyed is the staff member's panic, by that channel."""
         if how == "panic":
             self._own_word(Step.PANIC, meta)
         if self.status not in OUT:
             raise Conflict(f"duress applies to a visit that is out; this one is {self.status}")
-        self._duress(raised_by, how, meta)
+        self._duress(raised_by, how, meta, channel)
 
     @event("DuressRaised")
-    def _duress(self, raised_by: str, how: str, meta: Meta) -> None:
+    def _duress(self, raised_by: str, how: str, meta: Meta, channel: str = "app") -> None:
         self.duress = True
         if how == "panic":
             self.panics += 1
