@@ -13,7 +13,7 @@ import pytest
 
 from shared.runtime.launcher import Cluster, service_env
 from shared.runtime.settings import DoorstepSettings
-from shared.testing.servers import nats_server_url, postgres_url
+from shared.testing.servers import issued_schemas, nats_server_url, postgres_url, schema_suffix
 
 REQUIRE_SERVERS = os.environ.get("DOORSTEP_REQUIRE_SERVERS") == "1"
 
@@ -50,7 +50,8 @@ def database_url() -> Iterator[str]:
         _unavailable("PostgreSQL", error)
     with stack:
         yield url
-        for schema in _schemas(url) - before:  # each test's schemas, created by this run only
+        # each test's schemas, and never those of another run going on beside this one
+        for schema in issued_schemas(_schemas(url) - before):
             _drop_schema(url, schema)
 
 
@@ -80,7 +81,7 @@ def make_settings(tmp_path: Path, nats_url: str) -> MakeSettings:
             "nats_url": nats_url,
             "stream_name": f"DOORSTEP_T{tag}",
             "subject_root": f"t{tag}",
-            "schema_suffix": f"_{tag}",
+            "schema_suffix": schema_suffix(),
             "data_dir": tmp_path / "data",
         }
         values.update(overrides)

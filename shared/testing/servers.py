@@ -16,9 +16,25 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
 from shared.messaging.nats_server import start_nats_server
 from shared.runtime.launcher import free_port
+
+_ISSUED: set[str] = set()
+
+
+def schema_suffix() -> str:
+    """A schema suffix of this test run's own. At the end of the run `issued_schemas` names
+    exactly the schemas made with one, so that a run never drops another run's schemas."""
+    suffix = f"_{uuid4().hex[:10]}"
+    _ISSUED.add(suffix)
+    return suffix
+
+
+def issued_schemas(names: set[str]) -> set[str]:
+    """Those of `names` that carry a suffix this run issued."""
+    return {name for name in names if any(name.endswith(suffix) for suffix in _ISSUED)}
 
 
 class NoServer(RuntimeError):

@@ -14,6 +14,7 @@ from shared.contracts import Actor, Role
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
+from shared.testing.servers import schema_suffix
 from tests.authorisation.conftest import URN, visit_requested
 
 DSL = Actor(id="dsl-1", role=Role.DSL)
@@ -49,7 +50,7 @@ def story(make: Callable[[], AuthorisationApp]) -> None:
 
 def settings_for(tmp_path: Path, database_url: str | None = None) -> DoorstepSettings:
     return DoorstepSettings(environment="test", data_dir=tmp_path, database_url=database_url,
-                            schema_suffix=f"_{uuid4().hex[:10]}")
+                            schema_suffix=schema_suffix())
 
 
 def test_on_sqlite(tmp_path: Path) -> None:

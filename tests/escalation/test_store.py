@@ -16,6 +16,7 @@ from shared.contracts import Actor, Role
 from shared.contracts.meta import reaction_meta
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.store import store_env
+from shared.testing.servers import schema_suffix
 from tests.escalation.story import Visit
 
 SYSTEM = Actor(id="escalation", role=Role.SYSTEM)
@@ -23,9 +24,10 @@ SYSTEM = Actor(id="escalation", role=Role.SYSTEM)
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def env(request, tmp_path: Path) -> dict[str, str]:
-    settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=f"_s{id(tmp_path)}")
+    suffix = schema_suffix()
+    settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=suffix)
     if request.param == "postgres":
-        settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=f"_s{id(tmp_path)}",
+        settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=suffix,
                                     database_url=request.getfixturevalue("database_url"))
     return store_env(settings, "escalation")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import psycopg
 import pytest
@@ -13,12 +12,13 @@ from services.records.bootstrap import trail_cipher
 from services.records.tables import trail_engine
 from services.records.trail import Trail
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.servers import schema_suffix
 
 MakeTrail = Callable[[DoorstepSettings], Trail]
 
 
 def isolated_settings(tmp_path: Path, **overrides: object) -> DoorstepSettings:
-    values: dict[str, object] = {"environment": "test", "schema_suffix": f"_{uuid4().hex[:10]}",
+    values: dict[str, object] = {"environment": "test", "schema_suffix": schema_suffix(),
                                  "data_dir": tmp_path / "data", "nats_url": "nats://127.0.0.1:1"}
     values.update(overrides)
     return DoorstepSettings(**values)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import pytest
 
 from shared.runtime.launcher import Cluster, service_env
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.servers import schema_suffix
 from tests.conftest import settings_env
 
 
@@ -20,7 +21,7 @@ def deployment(nats_url: str, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp("deployment")
     settings = DoorstepSettings(environment="test", nats_url=nats_url,
                                 stream_name=f"DOORSTEP_T{tag}", subject_root=f"t{tag}",
-                                schema_suffix=f"_{tag}", data_dir=folder / "data")
+                                schema_suffix=schema_suffix(), data_dir=folder / "data")
     cluster = Cluster.build(service_env(settings_env(settings)), folder / "logs")
     try:
         cluster.start()

@@ -19,6 +19,7 @@ from shared.messaging.refusals import list_refusals, record_refusal
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.store import store_env
 from shared.testing.sealing import sealer_for
+from shared.testing.servers import schema_suffix
 from tests.visits.stories import visit_request
 
 STAFF = Actor(id="staff-0001", role=Role.STAFF)
@@ -27,7 +28,7 @@ ADDRESS = "1 Secret Lane, Kings Lynn"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DoorstepSettings]:
-    suffix = f"_{uuid4().hex[:10]}"
+    suffix = schema_suffix()
     values: dict[str, object] = {"data_dir": tmp_path, "schema_suffix": suffix}
     if request.param == "postgres":
         url = request.getfixturevalue("database_url")
