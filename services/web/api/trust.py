@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -45,7 +47,18 @@ async def dashboard(request: Request, session: PageSession) -> Response:
                      "incidents": len(incidents.body) if incidents.ok else "?",
                      "concerns": len(concerns.body) if concerns.ok else "?",
                      "days": days, "weeks": weeks})
-    return page(request, "trust.html", session, rows=rows, now=now)
+    outages = await asyncio.to_thread(request.app.state.watcher.app.outages, session.trust)
+    return page(request, "trust.html", session, rows=rows, now=now,
+                outages=[outage_of(o, directory.name_of) for o in reversed(outages)])
+
+
+def outage_of(outage: dict[str, Any], name_of: Callable[[str], str]) -> dict[str, Any]:
+    """An outage of the safety loop (the pages' store) as the trust page lists it."""
+    cleared = outage.get("cleared_at")
+    return {"loop": outage["loop"], "since": datetime.fromisoformat(outage["since"]),
+            "cleared": datetime.fromisoformat(cleared) if cleared else None,
+            "schools": [name_of(urn) for urn in outage["schools"]],
+            "providers": outage["providers"], "told": outage["told"]}
 
 
 def over_time(activity: list[dict[str, Any]], now: datetime
