@@ -19,6 +19,7 @@ from shared.runtime.launcher import EVERYTHING
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.polling import until
+from tests.e2e.test_one_visit import stores  # noqa: F401 - SQLite, then PostgreSQL
 from tests.escalation.notify_double import API_KEY, SMS_TEMPLATE, local_notify
 from tests.visits.on_site import VisitsOnSite
 from tests.visits.stories import URN
@@ -50,8 +51,8 @@ def office(settings: DoorstepSettings, web: str) -> httpx.AsyncClient:
 
 
 async def test_with_escalation_killed_the_board_says_so_and_a_safety_lead_is_told(
-        make_settings, make_cluster, tmp_path) -> None:
-    settings: DoorstepSettings = make_settings()
+        stores, make_cluster, tmp_path) -> None:  # noqa: F811 - the fixture imported above
+    settings: DoorstepSettings = stores
     with local_notify() as notify:
         cluster = make_cluster(settings, names=EVERYTHING, extra_env=watched(
             settings, notify.url,
