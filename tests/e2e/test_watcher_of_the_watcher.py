@@ -23,7 +23,7 @@ from tests.e2e.test_one_visit import stores  # noqa: F401 - SQLite, then Postgre
 from tests.escalation.notify_double import API_KEY, SMS_TEMPLATE, local_notify
 from tests.visits.on_site import VisitsOnSite
 from tests.visits.stories import URN
-from tests.web.browser import Accessibility, chromium, sign_in
+from tests.web.browser import Accessibility, chromium, screenshot, sign_in
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 LEAD = "+447700900104"
@@ -77,6 +77,7 @@ async def test_with_escalation_killed_the_board_says_so_and_a_safety_lead_is_tol
             axe = Accessibility()
             await axe.check(board)
             assert not axe.found, "\n".join(axe.found)
+            await screenshot(board, "escalation-down")
             fetched = await school.get(f"/schools/{URN}/board")
             assert fetched.status_code == 200
             assert BANNER in fetched.text

@@ -35,7 +35,8 @@ async def board_context(request: Request, session: Session, urn: str) -> dict[st
                                also=[v.visit_id for v in out] if outage else [])
     return {"urn": urn, "now": now, "out": out, "escalations": escalations,
             "visits": board.visits, "logs": logs, "tried": tried, "names": names,
-            "school": live(request).directory.name_of(urn), "outage": outage}
+            "school": live(request).directory.name_of(urn), "outage": outage,
+            "leads_set": bool(request.app.state.web_settings.safety_leads.get(session.trust))}
 
 
 @router.get("/board", response_class=HTMLResponse, summary="the buddy and office board")
