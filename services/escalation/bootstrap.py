@@ -13,6 +13,7 @@ from services.escalation import api, callbacks
 from services.escalation.application import Channels, EscalationApplication, Timing
 from services.escalation.channels import EmailSender, SmtpSettings
 from services.escalation.govuk_notify import NotifyGateway
+from services.escalation.heartbeat import Heartbeat, ProviderTally
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
 from services.escalation.naming import Names
@@ -21,6 +22,7 @@ from services.escalation.scheduler import DeadlineIndex, Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
 from services.escalation.subscribers import subscriptions
 from services.escalation.twilio import TwilioGateway
+from shared.contracts.escalation import heartbeat_subject
 from shared.runtime.settings import DoorstepSettings
 from shared.service.process import Runtime, create_api
 from shared.storage.keystore import open_key_store
@@ -100,14 +102,23 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
     async def deadlines(runtime: Runtime) -> None:
         assert runtime.broker is not None
         sealer = Sealer(open_key_store(settings))
-        lease = Lease(runtime.broker.connection.jetstream(), settings.lease_bucket(),
+        connection = runtime.broker.connection
+        lease = Lease(connection.jetstream(), settings.lease_bucket(),
                       replica_name(settings), settings.escalation_lease_seconds)
+        subject = heartbeat_subject(settings.subject_root)
+
+        async def publish(beat: bytes) -> None:
+            await connection.publish(subject, beat)
+
+        heartbeat = Heartbeat(publish, replica_name(settings), lease, ProviderTally(),
+                              settings.escalation_heartbeat_seconds)
         scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
                               gateways=gateways, webhook_secret=settings.escalation_webhook_secret,
                               sealer=sealer, nudge=runtime.nudge_relay, wakeup=wakeup,
                               public_url=settings.escalation_public_url,
                               email=email_of(settings),
-                              naming=Names(runtime.directory, runtime.registers, sealer))
+                              naming=Names(runtime.directory, runtime.registers, sealer),
+                              heartbeat=heartbeat)
         await asyncio.gather(lease.hold_forever(), scheduler.run())
 
     runtime = Runtime(name=NAME, settings=settings, app=app, translate=translate,

@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate
 from services.escalation.application import EscalationApplication
 from services.escalation.channels import EmailSender, post_teams
 from services.escalation.domain import Delivery, Escalation, Watch
+from services.escalation.heartbeat import Heartbeat, ProviderTally
 from services.escalation.lease import Lease
 from services.escalation.naming import Naming
 from services.escalation.notify import (
@@ -141,6 +142,14 @@ class DeadlineIndex:
                 heapq.heappop(self.heap)
             return self.heap[0][0] - now if self.heap else None
 
+    def pending(self) -> int:
+        return len(self.due)
+
+    def oldest_overdue(self, now: float) -> float:
+        """Seconds past due of the most overdue deadline still waiting to fire (0 if none)."""
+        left = self.seconds_to_next(now)
+        return max(0.0, -left) if left is not None else 0.0
+
     def open_escalations(self, school_urn: str) -> list[dict[str, Any]]:
         return sorted(self.open.get(school_urn, {}).values(), key=lambda e: e["raised_at"])
 
@@ -153,9 +162,12 @@ class Scheduler:
                  sealer: Sealer,
                  nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
                  public_url: str = "", email: EmailSender | Gateway | None = None,
-                 naming: Naming = BY_IDS, zone: str = "Europe/London") -> None:
+                 naming: Naming = BY_IDS, zone: str = "Europe/London",
+                 heartbeat: Heartbeat | None = None) -> None:
         self.app = app
         self.zone = zone
+        self.heartbeat = heartbeat
+        self.tally = heartbeat.tally if heartbeat else ProviderTally()
         self.naming = naming
         self.email = email
         self.public_url = public_url
@@ -177,6 +189,8 @@ class Scheduler:
                     pass
                 if self.lease is None or self.lease.held():
                     await self.fire_due(client)
+                if self.heartbeat is not None:  # here, so a scheduler that hangs stops beating
+                    await self.heartbeat.tick(self.index)
                 wait = self.index.seconds_to_next(datetime.now(UTC).timestamp())
                 wait = self.tick if wait is None else max(0.0, min(self.tick, wait))
                 with contextlib.suppress(TimeoutError):
@@ -246,6 +260,7 @@ class Scheduler:
             if due is None or due.timestamp() > datetime.now(UTC).timestamp():
                 await asyncio.to_thread(self.index.note, delivery)
                 return
+            provider = delivery.channel
             try:
                 # names are opened from the register here, off the loop, to be sent
                 text = "" if delivery.channel == "webhook" else await asyncio.to_thread(
@@ -260,8 +275,8 @@ class Scheduler:
                         raise SendFailed("no mail server is configured")
                     detail = await self.email.send(Outbound(
                         "email", delivery.address, text, delivery.id, delivery.message))
-                elif gateway := self.gateways.get(
-                        self.app.channels.provider(str(delivery.message.get("school_urn")))):
+                elif gateway := self.gateways.get(provider := self.app.channels.provider(
+                        str(delivery.message.get("school_urn")))):
                     # a phone (a sign-out's, or the register's) is sealed: opened only here
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
@@ -273,6 +288,7 @@ class Scheduler:
                 delivered = True
             except SendFailed as error:
                 detail, delivered = str(error), False
+            self.tally.note(provider.partition(":")[0], delivered)
             await asyncio.to_thread(self.app.record_attempt, delivery.id, delivery.attempts + 1,
                                     delivered, detail)
             await asyncio.to_thread(self.index.refresh, delivery.id)

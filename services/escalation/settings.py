@@ -55,6 +55,9 @@ class EscalationSettings(DoorstepSettings):
     escalation_smtp_username: str = ""
     escalation_smtp_password: str = ""
     escalation_smtp_starttls: bool = True
+    escalation_heartbeat_seconds: float = Field(
+        5.0, gt=0, le=60, description="how often the scheduler says it is alive (the pages raise "
+                                      "the alarm when it stops)")
     escalation_replica: str = Field("", description="replica name in logs and the lease")
 
     @field_validator("escalation_school_gateways")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -28,13 +29,17 @@ from services.web.api import (
     trust,
 )
 from services.web.api.pages import page
+from services.web.application import WebApplication
 from services.web.backend import Backend
 from services.web.session import SessionAuth, Sessions, come_back_to
 from services.web.settings import DEV_SESSION_SECRET, WebSettings
 from services.web.subscribers import Live
+from services.web.telling import Teller
+from services.web.watching import Watcher
 from shared.http.bodies import CheckedBodies
 from shared.runtime.settings import DoorstepSettings
 from shared.security.access import check_complete, enforce
+from shared.storage.store import store_env
 
 NAME = "web"
 
@@ -51,11 +56,20 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
         await following.start()
         api.state.live, api.state.backend = following, Backend(own)
         api.state.directory = following.directory
+        store = await asyncio.to_thread(WebApplication, store_env(settings, NAME))
+        watcher = api.state.watcher = Watcher(following, store, own, Teller(own))
+        assert following.client is not None
+        await watcher.start(following.client)
+        watching = asyncio.create_task(watcher.run())
         try:
             yield
         finally:
+            watching.cancel()
+            await watcher.stop()
+            await watcher.teller.close()
             await following.stop()
             await api.state.backend.close()
+            store.close()
 
     api = FastAPI(title="Doorstep pages", version="1.0.0", lifespan=lifespan,
                   dependencies=[Depends(enforce)])

@@ -10,6 +10,7 @@ from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
 
 from shared.contracts import EVENT_TYPES, event_subject
+from shared.contracts.escalation import EscalationHeartbeat, heartbeat_subject
 
 
 def document(root: str = "doorstep") -> str:
@@ -19,6 +20,10 @@ def document(root: str = "doorstep") -> str:
         subject = event_subject(root, "{trust}", "{school}", event_class.aggregate, name)
         summary = (event_class.__doc__ or name).strip().splitlines()[0]
         broker.publisher(subject, schema=event_class, title=name, description=summary)
+    broker.publisher(heartbeat_subject(root), schema=EscalationHeartbeat,
+                     title="EscalationHeartbeat",
+                     description="escalation's scheduler is alive (core NATS, plain JSON, every "
+                                 "few seconds; no beat is the alarm)")
     spec = AsyncAPI(broker, title="Doorstep events", version="1.0.0",
                     description="Subscribe per trust or school: doorstep.events.<trust>.<school>.>")
     return spec.to_specification().to_json()

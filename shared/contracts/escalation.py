@@ -134,3 +134,38 @@ class EscalationLadderChanged(IntegrationEvent):
 
     complete: bool
     missing: list[str] = Field(default_factory=list, description="what each short level lacks")
+
+
+class ProviderHealth(Contract):
+    """How one provider (GOV.UK Notify, Twilio, email, a webhook) has taken escalation's
+    messages lately: its attempts and failures in the last minute, and since when every
+    attempt has failed (None while the last one went through)."""
+
+    provider: str = Field(min_length=1, max_length=40)
+    sent_last_minute: int = Field(ge=0)
+    failed_last_minute: int = Field(ge=0)
+    failing_since: AwareDatetime | None = None
+
+
+class EscalationHeartbeat(Contract):
+    """A sign of life from one escalation replica's deadline scheduler, and its progress.
+
+    Sent every few seconds from inside the scheduler's own loop, so a scheduler that hangs
+    stops beating. Not a domain event (no visit changed, nothing for the audit trail), so it is
+    not kept in a store nor put on the events stream: it goes on core NATS at
+    `heartbeat_subject`, where a missing beat is the message. Only the replica holding the
+    lease (`leading`) fires deadlines; a beat from a standby alone means nobody is firing."""
+
+    replica: str = Field(min_length=1, max_length=200)
+    leading: bool
+    sent_at: AwareDatetime
+    last_tick_at: AwareDatetime
+    deadlines_pending: int = Field(ge=0)
+    oldest_overdue_seconds: float = Field(0.0, ge=0, description="how late the most overdue "
+                                                                 "deadline not yet fired is")
+    providers: list[ProviderHealth] = Field(default_factory=list)
+
+
+def heartbeat_subject(root: str) -> str:
+    """Where escalation's heartbeats go: outside the events stream (`<root>.events.>`)."""
+    return f"{root}.heartbeat.escalation"

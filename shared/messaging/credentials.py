@@ -22,6 +22,7 @@ import nkeys
 from faststream.nats import NatsNKey
 
 from shared.contracts.base import OWNERS
+from shared.contracts.escalation import heartbeat_subject
 from shared.runtime.settings import DoorstepSettings
 
 SERVICE_AGGREGATES = {service: tuple(a for a, owner in OWNERS.items() if owner == service)
@@ -49,8 +50,9 @@ def service_permissions(settings: DoorstepSettings, service: str) -> dict[str, A
     root, stream = settings.subject_root, settings.stream_name
     own = [f"{root}.events.*.*.{aggregate}.>" for aggregate in SERVICE_AGGREGATES[service]]
     extra = ["$KV.>"] if service == "escalation" else []  # its leader lease
+    beats = [heartbeat_subject(root)] if service == "escalation" else []
     return {
-        "publish": {"allow": [*own, "$JS.API.>", "$JS.ACK.>", "_INBOX.>", *extra],
+        "publish": {"allow": [*own, "$JS.API.>", "$JS.ACK.>", "_INBOX.>", *extra, *beats],
                     "deny": [f"$JS.API.STREAM.DELETE.{stream}", f"$JS.API.STREAM.PURGE.{stream}",
                              f"$JS.API.STREAM.MSG.DELETE.{stream}"]},
         "subscribe": {"allow": ["_INBOX.>", *extra]},
@@ -81,7 +83,8 @@ def reader_permissions(settings: DoorstepSettings) -> dict[str, Any]:
                               f"$JS.API.CONSUMER.CREATE.{stream}",
                               f"$JS.API.CONSUMER.CREATE.{stream}.>",
                               f"$JS.API.CONSUMER.DELETE.{stream}.>", "$JS.FC.>"]},
-        "subscribe": {"allow": ["_INBOX.>"]},
+        # escalation's heartbeats, on core NATS: the pages raise the alarm when they stop
+        "subscribe": {"allow": ["_INBOX.>", f"{settings.subject_root}.heartbeat.>"]},
     }
 
 

@@ -59,3 +59,12 @@ def test_the_document_marks_every_personal_field_as_sealed() -> None:
     assert sealed_fields(schemas["EntryCorrected"], schemas) == {"reason", "correction{}"}
     assert sealed_fields(schemas["CheckedIn"], schemas) == set()
     assert sealed_fields(schemas["StaffRolesChanged"], schemas) == {"name", "job_title", "mobile"}
+
+
+def test_escalations_heartbeat_is_documented_beside_the_events_for_trust_its_own_monitors() -> None:
+    document = generated()
+    channel = document["channels"]["EscalationHeartbeat"]
+    assert channel["address"] == "doorstep.heartbeat.escalation"
+    beat = document["components"]["schemas"]["EscalationHeartbeat"]["properties"]
+    assert {"replica", "leading", "last_tick_at", "deadlines_pending", "oldest_overdue_seconds",
+            "providers"} <= set(beat)

@@ -17,6 +17,7 @@ from nats.js.api import ConsumerConfig
 
 from shared.cli.main import main
 from shared.contracts import Actor, IntegrationEvent, Role
+from shared.contracts.escalation import heartbeat_subject
 from shared.contracts.records import IncidentReported
 from shared.contracts.visits import VisitRequested
 from shared.messaging.bus import ensure_stream
@@ -127,6 +128,29 @@ async def test_the_pages_read_every_event_and_publish_none(secured, stream) -> N
             await web.jetstream().delete_stream(STREAM)
     finally:
         await web.close()
+
+
+async def test_only_escalation_beats_and_the_pages_hear_it(secured) -> None:
+    """A heartbeat faked by another service would hide escalation's silence: refused."""
+    server, credentials, settings = secured
+    subject = heartbeat_subject(settings.subject_root)
+    web = await connect(server, credentials, "web")
+    escalation = await connect(server, credentials, "escalation")
+    visits = await connect(server, credentials, "visits")
+    try:
+        beats = await web.subscribe(subject)
+        await web.flush()
+        await visits.publish(subject, b'{"replica": "impostor"}')
+        await visits.flush()
+        await escalation.publish(subject, b'{"replica": "escalation-1"}')
+        await escalation.flush()
+        heard = await beats.next_msg(timeout=2)
+        assert heard.data == b'{"replica": "escalation-1"}'
+        with pytest.raises(nats.errors.TimeoutError):
+            await beats.next_msg(timeout=0.5)  # the impostor's never arrived
+    finally:
+        for client in (web, escalation, visits):
+            await client.close()
 
 
 async def test_an_integrator_reads_its_own_trust_only_and_cannot_publish(secured, stream) -> None:

@@ -27,6 +27,7 @@ class LocalNotify:
     url: str = ""
     sent: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0
+    down: bool = False  # every message refused, as Notify does in an outage (HTTP 500)
 
     def of(self, kind: str, to: str | None = None) -> list[dict[str, Any]]:
         key = "phone_number" if kind == "sms" else "email_address"
@@ -67,6 +68,10 @@ def local_notify() -> Iterator[LocalNotify]:
             except (jwt.InvalidTokenError, KeyError):
                 fresh = False
             template = SMS_TEMPLATE if kind == "sms" else EMAIL_TEMPLATE
+            if notify.down:
+                notify.refused += 1
+                return self._json(500, {"errors": [{"error": "Exception",
+                                                    "message": "Internal server error"}]})
             if not fresh or kind not in ("sms", "email") or body.get("template_id") != template:
                 notify.refused += 1
                 return self._json(403 if not fresh else 400, {"errors": [{"error": "refused"}]})

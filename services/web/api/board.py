@@ -28,11 +28,15 @@ async def board_context(request: Request, session: Session, urn: str) -> dict[st
     board = live(request).board(session.trust, urn)
     now = datetime.now(UTC)
     escalations = board.open_escalations()
+    out = board.out_now(now)
     names = await people.names(request, session, urn)
-    logs, tried = await beside(request, session, urn, escalations, "board", names)
-    return {"urn": urn, "now": now, "out": board.out_now(now), "escalations": escalations,
+    outage = request.app.state.watcher.banner(session.trust, urn)
+    logs, tried = await beside(request, session, urn, escalations, "board", names,
+                               also=[v.visit_id for v in out] if outage else [])
+    return {"urn": urn, "now": now, "out": out, "escalations": escalations,
             "visits": board.visits, "logs": logs, "tried": tried, "names": names,
-            "school": live(request).directory.name_of(urn)}
+            "school": live(request).directory.name_of(urn), "outage": outage,
+            "leads_set": bool(request.app.state.web_settings.safety_leads.get(session.trust))}
 
 
 @router.get("/board", response_class=HTMLResponse, summary="the buddy and office board")

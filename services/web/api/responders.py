@@ -53,12 +53,13 @@ async def what_was_tried(request: Request, session: Session, urn: str,
 
 async def beside(request: Request, session: Session, urn: str,
                  escalations: Iterable[Escalation], via: Via,
-                 names: Mapping[str, str] | None = None
+                 names: Mapping[str, str] | None = None, also: Iterable[str] = ()
                  ) -> tuple[dict[str, Shown], dict[str, list[Step]]]:
     """For each alarm: its visit's log (by visit id) and its steps (by escalation id), asked
-    for all at once."""
+    for all at once; and the logs of the visits `also` named (every visit out, while
+    escalation is down: the office phones their staff itself)."""
     alarms = list(escalations)
-    visits = sorted({e.visit_id for e in alarms})
+    visits = sorted({*(e.visit_id for e in alarms), *also})
     logs, tried = await asyncio.gather(
         asyncio.gather(*(home_visits_log(request, session, urn, v, via) for v in visits)),
         asyncio.gather(*(what_was_tried(request, session, urn, e.escalation_id, names)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -43,7 +44,18 @@ async def dashboard(request: Request, session: PageSession) -> Response:
                      "incidents": len(incidents.get(urn, [])) if incidents is not None else "?",
                      "concerns": len(concerns.get(urn, [])) if concerns is not None else "?",
                      "days": days, "weeks": weeks})
-    return page(request, "trust.html", session, rows=rows, now=now)
+    outages = await asyncio.to_thread(request.app.state.watcher.app.outages, session.trust)
+    return page(request, "trust.html", session, rows=rows, now=now,
+                outages=[outage_of(o, directory.name_of) for o in reversed(outages)])
+
+
+def outage_of(outage: dict[str, Any], name_of: Callable[[str], str]) -> dict[str, Any]:
+    """An outage of the safety loop (the pages' store) as the trust page lists it."""
+    cleared = outage.get("cleared_at")
+    return {"loop": outage["loop"], "since": datetime.fromisoformat(outage["since"]),
+            "cleared": datetime.fromisoformat(cleared) if cleared else None,
+            "schools": [name_of(urn) for urn in outage["schools"]],
+            "providers": outage["providers"], "told": outage["told"]}
 
 
 PerSchool = dict[str, list[dict[str, Any]]]
