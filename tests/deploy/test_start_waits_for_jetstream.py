@@ -36,7 +36,8 @@ def test_all_services_started_at_once_on_a_fresh_three_node_cluster_come_up_ever
             started = time.monotonic()
             services.start(timeout=150.0)  # all at once, then each until /health answers 200
             for name, process in services.processes.items():
-                assert process.process is not None and process.process.poll() is None, name
+                assert process.process is not None
+                assert process.process.poll() is None, f"{name} exited"
                 assert health(process.url)[0] == 200, name
             waited += sum("waiting for JetStream" in p.tail(400)
                           for p in services.processes.values())
