@@ -39,8 +39,11 @@ class ShredList:
         line = json.dumps({**asdict(erasure), "key_ids": list(erasure.key_ids)}) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                size = os.fstat(descriptor).st_size
+                if size and os.pread(descriptor, 1, size - 1) != b"\n":  # a line cut short
+                    line = "\n" + line
                 os.write(descriptor, line.encode())
                 os.fsync(descriptor)
             finally:
