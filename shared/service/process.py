@@ -94,18 +94,25 @@ async def start(runtime: Runtime, give_up: Callable[[], None] | None = None) -> 
     waiting = asyncio.create_task(runtime.jetstream.waiting.wait())
     await asyncio.wait({runtime.coming_up, waiting}, return_when=asyncio.FIRST_COMPLETED)
     waiting.cancel()
+    if runtime.coming_up.done():
+        runtime.coming_up.result()  # a failure before any waiting fails the start, as before
 
 
 async def _come_up(runtime: Runtime, give_up: Callable[[], None] | None) -> None:
     try:
         await _on_jetstream(runtime)
+        _run_in_background(runtime)
     except JetStreamUnavailable as error:
         runtime.jetstream.reason = str(error)
         log.error("%s: giving up", error)
-        if give_up is not None:
-            give_up()
-        return
-    _run_in_background(runtime)
+        if give_up is None:
+            raise
+        give_up()
+    except Exception:
+        if not runtime.jetstream.waiting.is_set() or give_up is None:
+            raise
+        log.exception("coming up failed after waiting for JetStream: giving up")
+        give_up()
 
 
 async def _on_jetstream(runtime: Runtime) -> None:
@@ -121,8 +128,8 @@ async def _on_jetstream(runtime: Runtime) -> None:
                         partial(follower.start, broker.connection, settings), follower.stop)
     for subscription in runtime.subscriptions:
         consumer = Consumer(settings, subscription, runtime.refuse)
-        await wait.step(f"consumer {consumer.durable}", partial(consumer.start, broker.connection),
-                        consumer.close)
+        # nothing to undo: its pull subscription is made last, and a retry makes the same one
+        await wait.step(f"consumer {consumer.durable}", partial(consumer.start, broker.connection))
         runtime.consumers.append(consumer)
     await wait.step("starting the broker", broker.start)
     wait.done()
