@@ -53,18 +53,28 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         following = Live(settings, timedelta(hours=own.history_hours))
-        await following.start()
         api.state.live, api.state.backend = following, Backend(own)
         api.state.directory = following.directory
         store = await asyncio.to_thread(WebApplication, store_env(settings, NAME))
         watcher = api.state.watcher = Watcher(following, store, own, Teller(own))
-        assert following.client is not None
-        await watcher.start(following.client)
+
+        async def come_up_then_listen() -> None:
+            await following.come_up(getattr(api.state, "give_up", None))
+            if following.client is not None and following.jetstream.ready:
+                await watcher.start(following.client)  # escalation's heartbeat
+
+        coming_up = asyncio.create_task(come_up_then_listen())
+        waiting = asyncio.create_task(following.jetstream.waiting.wait())
+        await asyncio.wait({coming_up, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
         watching = asyncio.create_task(watcher.run())
         try:
             yield
         finally:
             watching.cancel()
+            coming_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await coming_up
             await watcher.stop()
             await watcher.teller.close()
             await following.stop()
@@ -88,8 +98,13 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @api.get("/health", include_in_schema=True)
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health(request: Request) -> JSONResponse:
+        """Ready once the pages follow the stream; while JetStream keeps them waiting, says so."""
+        live: Live | None = getattr(request.app.state, "live", None)
+        if live is None or not live.jetstream.ready:
+            reason = live.jetstream.status if live else "starting"
+            return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     api.add_exception_handler(HTTPException, _http_problem)  # type: ignore[arg-type]
     api.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

@@ -11,18 +11,21 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 import nats
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy, StreamInfo
-from nats.js.errors import NotFoundError
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.web.domain import Board
 from shared.messaging.credentials import connect_options
 from shared.messaging.envelope import EnvelopeError, from_wire
+from shared.messaging.waiting import JetStreamUnavailable, JetStreamWait
 from shared.runtime.settings import DoorstepSettings
 from shared.security.directory import SchoolDirectory
 
@@ -40,6 +43,8 @@ class Live:
         self.caught_up = asyncio.Event()
         self._last_at_start = 0
         self.directory = SchoolDirectory()
+        self.jetstream = JetStreamWait(settings.jetstream_wait_seconds)
+        self._subscription: Any = None
 
     def board(self, trust: str, urn: str) -> Board:
         return self.boards[(trust, urn)]
@@ -48,29 +53,43 @@ class Live:
         return sorted(urn for (owner, urn) in self.boards if owner == trust)
 
     async def start(self) -> None:
-        self.client = await nats.connect(self.settings.nats_servers, name="doorstep-web",
-                                         **connect_options(self.settings))
+        """Connect, read the last hours, then follow; each step waits for JetStream
+        (`self.jetstream`, bounded by `jetstream_wait_seconds`) rather than failing."""
+        wait = self.jetstream
+        await wait.step("connecting to NATS", self._connect, self._disconnect)
+        assert self.client is not None
         js = self.client.jetstream()
+        await wait.step("reading the stream", partial(self._follow, js), self._unfollow)
+        await wait.step("reading the schools",
+                        partial(self.directory.follower.start, self.client, self.settings),
+                        self.directory.follower.stop)
+        wait.done()
+
+    async def _connect(self) -> None:
+        self.client = await nats.connect(self.settings.nats_servers, name="doorstep-web",
+                                         error_cb=_connection_trouble,
+                                         **connect_options(self.settings))
+
+    async def _disconnect(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+    async def _follow(self, js: JetStreamContext) -> None:
         since = datetime.now(UTC) - self.history
-        info = await self._stream_info(js)
+        info = await js.stream_info(self.settings.stream_name)  # made by the services
         last = self._last_at_start = info.state.last_seq
         config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_TIME,
                                 opt_start_time=since)
-        await js.subscribe(f"{self.settings.subject_root}.events.>", cb=self._heard,
-                           ordered_consumer=True, config=config,
-                           stream=self.settings.stream_name)
+        self._subscription = await js.subscribe(
+            f"{self.settings.subject_root}.events.>", cb=self._heard, ordered_consumer=True,
+            config=config, stream=self.settings.stream_name)
         if last == 0:
             self.caught_up.set()
-        await self.directory.follower.start(self.client, self.settings)
 
-    async def _stream_info(self, js: JetStreamContext) -> StreamInfo:
-        """The services make the stream as they start, maybe just after the pages do."""
-        for _ in range(150):
-            try:
-                return await js.stream_info(self.settings.stream_name)
-            except NotFoundError:
-                await asyncio.sleep(0.2)
-        return await js.stream_info(self.settings.stream_name)
+    async def _unfollow(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.unsubscribe()
+            self._subscription = None
 
     async def _heard(self, msg: Msg) -> None:
         try:
@@ -96,6 +115,22 @@ class Live:
     def leave(self, trust: str, urn: str, queue: asyncio.Queue[str]) -> None:
         self.listeners[(trust, urn)].discard(queue)
 
+    async def come_up(self, give_up: Callable[[], None] | None) -> None:
+        """`start`, and past the bound, `give_up` (the process exits with status 1)."""
+        try:
+            await self.start()
+        except JetStreamUnavailable as error:
+            self.jetstream.reason = str(error)
+            log.error("%s: giving up", error)
+            if give_up is not None:
+                give_up()
+
     async def stop(self) -> None:
         if self.client is not None:
-            await self.client.drain()
+            with contextlib.suppress(Exception):  # never connected, or closed while waiting
+                await self.client.drain()
+
+
+async def _connection_trouble(error: Exception) -> None:
+    """One line, not nats-py's traceback per reconnection attempt."""
+    log.warning("NATS connection: %r", error)

@@ -33,9 +33,14 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
                         format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
     # SIGTERM drains like Ctrl-C: uvicorn runs the lifespan shutdown (broker drained, store closed)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    config = uvicorn.Config(make_api(), host=args.host, port=args.port, log_level="warning",
+    api = make_api()
+    config = uvicorn.Config(api, host=args.host, port=args.port, log_level="warning",
                             timeout_graceful_shutdown=10)
-    BoundedShutdown(config).run()
+    server = BoundedShutdown(config)
+    api.state.give_up = server.give_up  # e.g. JetStream unreachable past its bound
+    server.run()
+    if server.failed:
+        sys.exit(1)
 
 
 STOP_WITHIN_SECONDS = 15.0
@@ -47,6 +52,13 @@ class BoundedShutdown(uvicorn.Server):
     (asyncio waits for its threads), and `doorstep up` promises that its children die with it.
     Stopping hard after the grace period is safe: nothing is acknowledged before it is stored,
     so it is no worse than the crashes the crash tests make."""
+
+    failed = False
+
+    def give_up(self) -> None:
+        """Stop as if told to, then exit with status 1: the service cannot work here."""
+        self.failed = True
+        self.should_exit = True
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if not self.should_exit:

@@ -22,11 +22,16 @@ class DoorstepSettings(BaseSettings):
     subject_root: str = Field("doorstep", pattern=r"^[a-z][a-z0-9_-]*$")
     duplicate_window_seconds: float = 600.0
     stream_replicas: int = 1
+    jetstream_wait_seconds: float = Field(
+        120.0, description="how long a starting service waits for JetStream before giving up")
     database_url: str | None = Field(
         None, description="postgresql://... for PostgreSQL; unset for SQLite files in data_dir"
     )
     schema_suffix: str = Field("", description="appended to each service's schema (test isolation)")
     data_dir: Path = Path("var")
+    shred_list: Path | None = Field(
+        None, description="the erasures file that outlives backups (default: data_dir/"
+        "shred-list.jsonl); keep it off the machine the stores are on")
     cipher_key: str | None = Field(None, description="AES key for personal data at rest")
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "doorstep"
@@ -49,6 +54,9 @@ class DoorstepSettings(BaseSettings):
     def nats_servers(self) -> list[str]:
         """`nats_url` may list a cluster's nodes, comma-separated."""
         return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
+    def shred_list_path(self) -> Path:
+        return self.shred_list or self.data_dir / "shred-list.jsonl"
 
     def schema_for(self, service: str) -> str:
         return f"{service}{self.schema_suffix}"

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from eventsourcing.application import Application
@@ -20,6 +21,7 @@ from shared.messaging.bus import Consumer, EventPublisher, Subscription, ensure_
 from shared.messaging.credentials import broker_security
 from shared.messaging.outbox import OutboxRelay, Translate
 from shared.messaging.refusals import list_refusals, record_refusal
+from shared.messaging.waiting import JetStreamUnavailable, JetStreamWait
 from shared.runtime.settings import DoorstepSettings
 from shared.security.access import check_complete, enforce
 from shared.security.directory import SchoolDirectory
@@ -53,6 +55,8 @@ class Runtime:
     directory: SchoolDirectory = field(default_factory=SchoolDirectory)
     loop: asyncio.AbstractEventLoop | None = None
     commands: CommandBatches | None = None
+    jetstream: JetStreamWait = field(default_factory=lambda: JetStreamWait(0.0))
+    coming_up: asyncio.Task[None] | None = None
 
     async def command(self, key: str, run: Callable[[], R]) -> R:
         """Run an HTTP command (load, step, save) in a batch with the others queued with it
@@ -79,23 +83,63 @@ class Runtime:
 BuildRuntime = Callable[[DoorstepSettings], Runtime]
 
 
-async def start(runtime: Runtime) -> None:
+async def start(runtime: Runtime, give_up: Callable[[], None] | None = None) -> None:
+    """Connect and come up on JetStream. Returns once up, or as soon as JetStream keeps it
+    waiting: coming up then goes on in the background while /health says what it waits for,
+    and after `jetstream_wait_seconds` the process gives up (`give_up`: exit status 1)."""
     settings = runtime.settings
     runtime.loop = asyncio.get_running_loop()
+    runtime.jetstream = JetStreamWait(settings.jetstream_wait_seconds)
+    runtime.coming_up = asyncio.create_task(_come_up(runtime, give_up), name="come up")
+    waiting = asyncio.create_task(runtime.jetstream.waiting.wait())
+    await asyncio.wait({runtime.coming_up, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if runtime.coming_up.done():
+        runtime.coming_up.result()  # a failure before any waiting fails the start, as before
+
+
+async def _come_up(runtime: Runtime, give_up: Callable[[], None] | None) -> None:
+    try:
+        await _on_jetstream(runtime)
+        _run_in_background(runtime)
+    except JetStreamUnavailable as error:
+        runtime.jetstream.reason = str(error)
+        log.error("%s: giving up", error)
+        if give_up is None:
+            raise
+        give_up()
+    except Exception:
+        if not runtime.jetstream.waiting.is_set() or give_up is None:
+            raise
+        log.exception("coming up failed after waiting for JetStream: giving up")
+        give_up()
+
+
+async def _on_jetstream(runtime: Runtime) -> None:
+    settings, wait = runtime.settings, runtime.jetstream
     broker = NatsBroker(settings.nats_servers, name=f"doorstep-{runtime.name}",
                         max_reconnect_attempts=-1, connect_timeout=5, drain_timeout=5,
                         security=broker_security(settings))
-    await broker.connect()
-    await ensure_stream(broker, settings)
-    await runtime.directory.follower.start(broker.connection, settings)
-    await runtime.registers.follower.start(broker.connection, settings)
+    runtime.broker = broker
+    await wait.step("connecting to NATS", broker.connect)
+    await wait.step("making the stream", lambda: ensure_stream(broker, settings))
+    for follower in (runtime.directory.follower, runtime.registers.follower):
+        await wait.step(f"reading the {follower.aggregate}s",
+                        partial(follower.start, broker.connection, settings), follower.stop)
     for subscription in runtime.subscriptions:
         consumer = Consumer(settings, subscription, runtime.refuse)
-        await consumer.start(broker.connection)
+        # nothing to undo: its pull subscription is made last, and a retry makes the same one
+        await wait.step(f"consumer {consumer.durable}", partial(consumer.start, broker.connection))
         runtime.consumers.append(consumer)
-    await broker.start()
-    runtime.broker = broker
-    runtime.publisher = EventPublisher(broker, settings, source=f"/doorstep/{runtime.name}")
+    await wait.step("starting the broker", broker.start)
+    wait.done()
+
+
+def _run_in_background(runtime: Runtime) -> None:
+    settings = runtime.settings
+    assert runtime.broker is not None
+    runtime.publisher = EventPublisher(runtime.broker, settings,
+                                       source=f"/doorstep/{runtime.name}")
     tracking = runtime.app.factory.tracking_recorder()
     runtime.relay = OutboxRelay(runtime.app, tracking, runtime.translate,
                                 runtime.publisher.send,
@@ -114,9 +158,10 @@ def _bind(task: BackgroundTask, runtime: Runtime) -> Callable[[], Awaitable[None
 async def stop(runtime: Runtime) -> None:
     if runtime.settings.fault == "hang-on-stop":  # a worker thread that never returns
         threading.Thread(target=threading.Event().wait, name="stuck").start()
-    for task in runtime.tasks:
+    coming_up = [runtime.coming_up] if runtime.coming_up is not None else []
+    for task in [*coming_up, *runtime.tasks]:
         task.cancel()
-    for task in runtime.tasks:
+    for task in [*coming_up, *runtime.tasks]:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     await runtime.directory.follower.stop()
@@ -124,10 +169,11 @@ async def stop(runtime: Runtime) -> None:
     for consumer in runtime.consumers:
         await consumer.close()
     if runtime.broker is not None:
-        connection = runtime.broker.connection
+        connection = runtime.broker.connection if runtime.jetstream.ready else None
         if connection is not None and not connection.is_connected:
             await connection.close()  # NATS is gone (e.g. with the launcher): nothing to drain
-        await runtime.broker.stop()
+        with contextlib.suppress(Exception):  # a broker still waiting for JetStream
+            await runtime.broker.stop()
     # A cancelled relay's last position save runs on in its thread: the store closes only after
     # it (closing SQLite under a running statement crashed the process).
     if runtime.relay is None:
@@ -163,7 +209,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
         runtime = build(api.state.settings)
         api.state.runtime = runtime
         api.state.directory = runtime.directory
-        await start(runtime)
+        await start(runtime, getattr(api.state, "give_up", None))
         try:
             yield
         finally:
@@ -176,9 +222,13 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
 
     @api.get("/health", tags=["operations"])
     async def health(request: Request) -> JSONResponse:
-        """Ready only when the store and NATS both answer."""
+        """Ready only when the store and NATS both answer; while JetStream keeps the service
+        waiting, says for what."""
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
         checks = {"store": False, "nats": False, "directory": False, "register": False}
+        if runtime is not None and not runtime.jetstream.ready:
+            return JSONResponse({"service": name, "status": "not ready", "checks": checks,
+                                 "reason": runtime.jetstream.status}, status_code=503)
         if runtime is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(runtime.app.recorder.max_notification_id)

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from shared.runtime.settings import DoorstepSettings
+from shared.storage.shredlist import Erasure, ShredList
 from shared.storage.store import cipher_key, sql_engine
 
 metadata = MetaData()
@@ -90,8 +91,10 @@ class KeyRecord:
 
 
 class KeyStore:
-    def __init__(self, engine: Engine, master_key: bytes) -> None:
+    def __init__(self, engine: Engine, master_key: bytes, shred_list: ShredList | None = None
+                 ) -> None:
         self.engine = engine
+        self.shred_list = shred_list
         self._wrap = AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                                  info=b"doorstep subject keys v1").derive(master_key))
         self._lock = threading.Lock()
@@ -163,6 +166,9 @@ class KeyStore:
         with self.engine.begin() as conn:
             ids = list(conn.execute(select(keys.c.key_id).where(
                 _of(subject), keys.c.wrapped.is_not(None))).scalars())
+            if ids and self.shred_list is not None:  # first: a restore destroys them again
+                self.shred_list.append(Erasure(_now(), subject.trust_id, subject.kind,
+                                               subject.id, tuple(ids), by))
             if ids:
                 conn.execute(update(keys).where(keys.c.key_id.in_(ids)).values(
                     wrapped=None, destroyed_at=_now(), destroyed_by=by, destroyed_why=why[:200]))
@@ -173,6 +179,25 @@ class KeyStore:
             for key_id in ids:
                 self._by_id[key_id] = (time.monotonic(), None)
         return ids
+
+    def destroy_again(self, erasures: Iterable[Erasure]) -> list[str]:
+        """After a restore: destroy each listed key that the restored store holds live (a
+        backup taken before the erasure). Returns their ids; the rest were destroyed already."""
+        destroyed: list[str] = []
+        with self.engine.begin() as conn:
+            for erasure in erasures:
+                live = list(conn.execute(select(keys.c.key_id).where(
+                    keys.c.key_id.in_(erasure.key_ids), keys.c.wrapped.is_not(None))).scalars())
+                if live:
+                    conn.execute(update(keys).where(keys.c.key_id.in_(live)).values(
+                        wrapped=None, destroyed_at=erasure.at, destroyed_by=erasure.by,
+                        destroyed_why="erased after the backup was taken (shred list)"))
+                    destroyed += live
+        if destroyed:
+            self.tidy()
+        self._by_id.clear()
+        self._by_subject.clear()
+        return destroyed
 
     def tidy(self) -> None:
         """No old row version (PostgreSQL) or write-ahead log page (SQLite) keeps the key."""
@@ -217,13 +242,14 @@ def open_key_store(settings: DoorstepSettings, *, fresh: bool = False) -> KeySto
     master = cipher_key(settings)
     if not master:
         raise ValueError("the key store needs the deployment's cipher key (DOORSTEP_CIPHER_KEY)")
+    shreds = ShredList(settings.shred_list_path())
     if fresh:
-        return KeyStore(_engine(settings), _master_bytes(master))
+        return KeyStore(_engine(settings), _master_bytes(master), shreds)
     place = settings.database_url or str(Path(settings.data_dir).resolve())
     where = (place, settings.schema_for("keys"), master)
     with _stores_lock:
         if where not in _stores:
-            _stores[where] = KeyStore(_engine(settings), _master_bytes(master))
+            _stores[where] = KeyStore(_engine(settings), _master_bytes(master), shreds)
         return _stores[where]
 
 

@@ -17,9 +17,9 @@ from shared.cli.main import main
 from shared.contracts import Actor, Role
 from shared.contracts.escalation import CheckInMissed
 from shared.messaging.bus import EventPublisher, ensure_stream
-from shared.messaging.nats_server import NatsServer, nats_server_binary, start_nats_server
-from shared.runtime.launcher import free_port
+from shared.messaging.nats_server import NatsServer, nats_server_binary
 from shared.runtime.settings import DoorstepSettings
+from shared.testing.nats_cluster import NatsCluster
 from shared.testing.polling import until
 from shared.testing.wire import EventTap
 
@@ -41,11 +41,7 @@ def test_the_deployed_nats_config_is_valid_for_the_shipped_server(tmp_path: Path
 
 
 def start_cluster(folder: Path) -> list[NatsServer]:
-    routes = [free_port() for _ in range(3)]
-    route_list = ",".join(f"nats-route://127.0.0.1:{port}" for port in routes)
-    return [start_nats_server(folder / f"n{i}", extra=[
-        "--name", f"n{i}", "--cluster_name", "doorstep", "--cluster",
-        f"nats://127.0.0.1:{routes[i]}", "--routes", route_list]) for i in range(3)]
+    return [node for node in NatsCluster(folder).start().nodes if node is not None]
 
 
 def missed(settings: DoorstepSettings) -> CheckInMissed:

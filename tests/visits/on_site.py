@@ -51,9 +51,20 @@ class VisitsOnSite:
 
             await asyncio.gather(*(one() for _ in range(count)))
 
-    async def _one(self, staff: httpx.AsyncClient, dsl: httpx.AsyncClient) -> str:
+    async def one(self, household: str) -> str:
+        """One visit to this household, on site; its id."""
+        staff = self.staff_client()
+        dsl = client_for(self.settings, self.urls["authorisation"], user="dsl-0001", role="dsl",
+                         schools=[URN])
+        async with staff, dsl:
+            visit_id = await self._one(staff, dsl, household)
+        self.visit_ids.append(visit_id)
+        return visit_id
+
+    async def _one(self, staff: httpx.AsyncClient, dsl: httpx.AsyncClient,
+                   household: str | None = None) -> str:
         # a household of its own: a first visit needs only the initial checklist
-        household = f"hh-{uuid4().hex[:12]}"
+        household = household or f"hh-{uuid4().hex[:12]}"
         created = await staff.post(f"/v1/schools/{URN}/visits",
                                    json=visit_request(STAFF, household_id=household))
         created.raise_for_status()

@@ -129,6 +129,15 @@ class Reading(TrailBase):
                 select(T).where(T.c.trust_id == trust_id).order_by(T.c.seq))
             yield from result
 
+    def hash_at(self, trust_id: str, length: int) -> str | None:
+        """The chain's hash once it was `length` entries long (None: it never was)."""
+        if length == 0:
+            return genesis(trust_id)
+        with self.engine.connect() as conn:
+            found = conn.execute(select(T.c.hash).where(T.c.trust_id == trust_id,
+                                                        T.c.seq == length)).scalar()
+        return None if found is None else str(found)
+
     def count(self, trust_id: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(T).where(
