@@ -95,6 +95,14 @@ POLICY: dict[str, Rule] = {
     "POST /v1/policy-packs/validate": Rule(EVERYONE, Scope.CATALOGUE),  # checks, stores nothing
     f"GET {S}/policy": _school(FRONT_LINE, TRUST_WIDE),
     f"PUT {S}/policy": _school(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.HEADTEACHER),
+    # versions of packs: a trust's own uploads are seen by that trust only (the code filters)
+    "POST /v1/policy-packs": _trust(R.TRUST_SAFETY_LEAD),
+    f"POST {S}/policy-packs": _school(R.DSL, R.TRUST_SAFETY_LEAD),
+    "GET /v1/policy-packs/{name}/versions": Rule(EVERYONE, Scope.CATALOGUE),
+    "GET /v1/policy-packs/{name}/versions/{version}": Rule(EVERYONE, Scope.CATALOGUE),
+    "POST /v1/policy-packs/{name}/versions/{version}/publication": _trust(R.TRUST_SAFETY_LEAD),
+    "POST /v1/policy-packs/{name}/versions/{version}/retirement": _trust(R.TRUST_SAFETY_LEAD),
+    f"POST {S}/policy/adoption": _school(R.DSL, R.HEADTEACHER, R.TRUST_SAFETY_LEAD),
     "GET /v1/schools": _trust(TRUST_WIDE),
     "POST /v1/schools": _trust(R.TRUST_IT),
     f"GET {S}": _school(EVERYONE),

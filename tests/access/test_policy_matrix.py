@@ -27,7 +27,7 @@ TRUST_ROLES = [Role.TRUST_IT, Role.AUDITOR, Role.TRUST_SAFETY_LEAD]
 PARAMS = {"urn": OWN, "view": "visits-in-progress", "name": "trust-default",
           "staff_id": "staff-0001", "kind": "household", "subject_id": "hh-0001",
           "household_id": "hh-0001",
-          "code": "abcdefgh1234"}
+          "code": "abcdefgh1234", "version": "1"}
 
 
 def personas(settings: DoorstepSettings) -> dict[str, tuple[str | None, Role | None, str]]:
