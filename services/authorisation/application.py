@@ -18,10 +18,10 @@ from services.authorisation.domain.rules import Facts, broken_rules, conditions
 from services.authorisation.imports import MisImports
 from services.authorisation.intake import assess, review_date
 from services.authorisation.onboarding import Onboarding
-from services.authorisation.pack_library import PackLibrary
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
 from services.authorisation.schools import SERVICE_ACTOR
 from services.authorisation.sign_out_form import SignOutForms
+from services.authorisation.what_if import WhatIf
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.errors import Conflict, Forbidden, NotFound, RulesBroken
@@ -40,7 +40,7 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(PackLibrary, Onboarding, MisImports, SignOutForms):
+class AuthorisationApp(WhatIf, Onboarding, MisImports, SignOutForms):
     """Assessments and the decision on each visit, under its school's records and people."""
 
     name = "authorisation"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from services.authorisation.api.decisions import app_of
 from services.authorisation.commands import AdoptionIn, PackUploadIn
@@ -74,3 +74,30 @@ def adopt_version(urn: SchoolUrn, body: AdoptionIn, request: Request,
     in_force = app.adopt(urn, body.pack, body.version, day, principal.actor, principal.trust_id)
     return {"school_urn": urn, "pack": in_force.pack.name, "version": in_force.version,
             "label": in_force.label, "from_date": day.isoformat()}
+
+
+Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
+
+
+@router.get("/v1/schools/{urn}/policy-packs/{name}/versions/{version}/what-if")
+def school_what_if(urn: SchoolUrn, name: str, version: int, request: Request,
+                   principal: CurrentPrincipal, from_date: Day = None, to_date: Day = None
+                   ) -> dict[str, Any]:
+    """The school's decisions in the period (default: the last 90 days) that this version would
+    have changed, with the rules that make the difference. Writes nothing."""
+    start, end = period(from_date, to_date)
+    return app_of(request).what_if(name, version, principal.trust_id, start, end,
+                                   school_urn=urn).as_dict()
+
+
+@router.get(f"{VERSION}/what-if")
+def trust_what_if(name: str, version: int, request: Request, principal: CurrentPrincipal,
+                  from_date: Day = None, to_date: Day = None) -> dict[str, Any]:
+    """As for a school, over every school of the trust that follows the pack."""
+    start, end = period(from_date, to_date)
+    return app_of(request).what_if(name, version, principal.trust_id, start, end).as_dict()
+
+
+def period(start: date | None, end: date | None) -> tuple[date, date]:
+    end = end or datetime.now(UTC).date()
+    return start or end - timedelta(days=90), end

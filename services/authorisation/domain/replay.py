@@ -11,8 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from services.authorisation.domain.household import AssessmentFacts
-from services.authorisation.domain.policy import PolicyPack
-from services.authorisation.domain.rules import Broken, Facts, broken_rules
+from services.authorisation.domain.policy import PolicyPack, Rule
+from services.authorisation.domain.rules import Broken, Check, Facts, broken_rules, pack_checks
 
 GIVEN = "(given; the words are kept with the visit's household)"
 
@@ -91,21 +91,36 @@ class Difference:
             "no_longer_broken": self.no_longer_broken}
 
 
-def judge_again(decision: Recorded, draft: PolicyPack) -> Difference | None:
+def unchanged_rules(recorded: PolicyPack, draft: PolicyPack) -> frozenset[str]:
+    """The draft's rules that would judge a decision exactly as the recorded version did: the
+    same rule, with the same parameters, in a pack with the same clock and the same very-high
+    line (which the time rules and HighRiskNeedsFurtherControls read)."""
+    if recorded.timezone != draft.timezone or (recorded.rules.VeryHighRiskCannotBeAuthorised
+                                               != draft.rules.VeryHighRiskCannotBeAuthorised):
+        return frozenset()
+    return frozenset(name for name in draft.rule_names()
+                     if getattr(recorded.rules, name) == getattr(draft.rules, name))
+
+
+def judge_again(decision: Recorded, draft: PolicyPack,
+                checks: list[tuple[str, Check, Rule]] | None = None,
+                unchanged: frozenset[str] = frozenset()) -> Difference | None:
     """How the decision would have gone under the draft, if that is different; else None.
 
     An authorisation the draft would refuse changes; so does a refusal (or a decline on broken
     rules) that the draft would allow or refuse for other rules. A decline with nothing broken
     was a person's judgement, which no pack overturns, unless the draft now breaks rules too.
     """
-    now = broken_rules(facts_of(decision.facts), draft)
-    names = {b.rule for b in now}
+    if checks is None:
+        checks = [c for c in pack_checks(draft) if c[0] not in unchanged]
+    now = broken_rules(facts_of(decision.facts), draft, checks) if checks else []
+    names = {b.rule for b in now} | {rule for rule in decision.broken if rule in unchanged}
     newly = [b for b in now if b.rule not in decision.broken]
     gone = [rule for rule in decision.broken if rule not in names]
     if decision.outcome == "authorised":
-        return Difference(decision, "refused", newly, []) if now else None
+        return Difference(decision, "refused", newly, []) if names else None
     if not newly and not gone:
         return None
     if decision.outcome == "declined" and not decision.broken and not newly:
         return None
-    return Difference(decision, "refused" if now else "allowed", newly, gone)
+    return Difference(decision, "refused" if names else "allowed", newly, gone)
