@@ -19,6 +19,7 @@ from services.authorisation.imports import MisImports
 from services.authorisation.intake import assess, review_date
 from services.authorisation.onboarding import Onboarding
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
+from services.authorisation.policy_reviews import PolicyReviews
 from services.authorisation.schools import SERVICE_ACTOR
 from services.authorisation.sign_out_form import SignOutForms
 from services.authorisation.what_if import WhatIf
@@ -40,7 +41,7 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(WhatIf, Onboarding, MisImports, SignOutForms):
+class AuthorisationApp(WhatIf, PolicyReviews, Onboarding, MisImports, SignOutForms):
     """Assessments and the decision on each visit, under its school's records and people."""
 
     name = "authorisation"

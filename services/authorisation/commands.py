@@ -172,7 +172,7 @@ class PackFileIn(Body):
 class PackUploadIn(PackFileIn):
     """A pack file and the policy text it quotes: every quote is checked against that text."""
 
-    policy_text: str = Field("", max_length=400_000,
+    policy_text: str = Field("", max_length=150_000,
                              description="the policy the pack's `source` names, as plain text")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from services.web.api import (
     dsl,
     imports,
     oidc,
+    policy,
     safeguarding,
     schools,
     signin,
@@ -36,6 +38,8 @@ from shared.runtime.settings import DoorstepSettings
 from shared.security.access import check_complete, enforce
 
 NAME = "web"
+# pages whose forms carry whole files: an MIS export, a policy pack and its policy text
+UPLOAD_PAGES = re.compile(f"{imports.PAGES.pattern}|{policy.PAGES.pattern}")
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
@@ -63,11 +67,12 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.state.sessions = Sessions(own.session_secret, own.session_hours)
     api.add_middleware(SessionAuth, sessions=api.state.sessions)
     # the pages post forms; bodies are bounded and checked as the services' are
-    api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=imports.PAGES)
+    api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=UPLOAD_PAGES)
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit;
     # ask before staff: /visits/new is not a visit's id
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router,
-                   ask.router, staff.router, trust.router, schools.router, imports.router):
+                   ask.router, staff.router, trust.router, schools.router, imports.router,
+                   policy.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

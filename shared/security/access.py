@@ -97,6 +97,7 @@ POLICY: dict[str, Rule] = {
     f"PUT {S}/policy": _school(R.TRUST_IT, R.TRUST_SAFETY_LEAD, R.HEADTEACHER),
     # versions of packs: a trust's own uploads are seen by that trust only (the code filters)
     "POST /v1/policy-packs": _trust(R.TRUST_SAFETY_LEAD),
+    "GET /v1/policy-reviews": _trust(OVERSIGHT),
     f"POST {S}/policy-packs": _school(R.DSL, R.TRUST_SAFETY_LEAD),
     "GET /v1/policy-packs/{name}/versions": Rule(EVERYONE, Scope.CATALOGUE),
     "GET /v1/policy-packs/{name}/versions/{version}": Rule(EVERYONE, Scope.CATALOGUE),
@@ -186,6 +187,11 @@ POLICY: dict[str, Rule] = {
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),
+    **{f"{method} {P}/policy/changes/new": _school(R.DSL, R.TRUST_SAFETY_LEAD)
+       for method in ("GET", "POST")},
+    f"GET {P}/policy/changes/{{name}}/{{version}}": _school(SENIOR, R.TRUST_SAFETY_LEAD),
+    f"POST {P}/policy/changes/{{name}}/{{version}}/adoption": _school(R.DSL, R.HEADTEACHER,
+                                                                      R.TRUST_SAFETY_LEAD),
     **{f"{method} {P}/imports{tail}": _school(R.OFFICE, R.HEADTEACHER, R.SLT, R.DSL, R.TRUST_IT)
        for method, tail in (("GET", ""), ("POST", ""), ("POST", "/apply"))},
     "GET /trust": _trust(OVERSIGHT),

@@ -14,6 +14,7 @@ import pytest
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.commands import AssessmentIn, AssignmentIn, DecisionIn
 from services.authorisation.domain import VisitCase
+from services.authorisation.policy_reviews import review_state
 from services.authorisation.schools import SERVICE_ACTOR
 from shared.contracts import Actor, Role
 from shared.contracts.errors import RulesBroken
@@ -175,3 +176,32 @@ def test_a_dsl_uploads_a_pack_and_adopts_it_and_the_trust_lead_publishes_and_ret
     assert service.post("/v1/policy-packs/ordsall-primary/versions/1/retirement", {},
                         **lead).status_code == 409
     assert service.get("/v1/policy-packs/ordsall-primary/versions/9").status_code == 404
+
+
+def test_a_review_falls_due_a_month_ahead_and_is_overdue_once_its_date_has_passed() -> None:
+    due = date(2026, 11, 30)  # Ordsall: "Next review: November 2026"
+    assert review_state(due, date(2026, 10, 29)) == "current"
+    assert review_state(due, date(2026, 10, 30)) == "due"
+    assert review_state(due, date(2026, 11, 30)) == "due"
+    assert review_state(due, date(2026, 12, 1)) == "overdue"
+    assert review_state(None, date(2026, 12, 1)) == "unknown"
+
+
+@pytest.mark.nats
+def test_the_trust_sees_when_each_schools_policy_is_due_and_the_overdue_flagged(
+        service: Service) -> None:
+    for urn, name, pack in ((URN, "The Rookeries", "the-rookeries-carleton"),
+                            ("100002", "Blue Coat", "blue-coat-ce-secondary")):
+        onboarded = service.post("/v1/schools", {"urn": urn, "name": name, "policy_pack": pack},
+                                 role="trust_it", user="it-1")
+        assert onboarded.status_code == 201, onboarded.text
+    lead = {"role": "trust_safety_lead", "user": "tsl-1"}
+    reviews = {r["name"]: r for r in service.get("/v1/policy-reviews", **lead).json()}
+    rookeries, blue_coat = reviews["The Rookeries"], reviews["Blue Coat"]
+    assert (rookeries["review_due"], rookeries["review"]) == ("2020-10-31", "overdue")
+    assert rookeries["label"] == "the-rookeries-carleton v1 (2019-10)"
+    assert rookeries["review_line"] == 9  # "Next Review Date: October 2020"
+    assert blue_coat["review_due"] == "2027-01-31"
+    assert service.get("/v1/policy-reviews", role="dsl").status_code == 403
+    school = service.get(f"/v1/schools/{URN}/policy").json()["in_force"]
+    assert (school["review"], school["version"]) == ("overdue", 1)

@@ -94,15 +94,3 @@ async def receive(urn: Urn, concern_id: UUID, request: Request, session: Checked
         session, "POST", "records", f"/v1/schools/{urn}/concerns/{concern_id}/receipt")
     here = f"/schools/{urn}/safeguarding"
     return after(request, answer, here, here, session, "problem.html")
-
-
-@router.get("/policy", response_class=HTMLResponse, summary="the school's policy, readable")
-async def policy(urn: Urn, request: Request, session: PageSession) -> Response:
-    answer = await backend(request).call(session, "GET", "authorisation",
-                                         f"/v1/schools/{urn}/policy")
-    if not answer.ok:
-        return page(request, "problem.html", session, status=answer.status,
-                    problems=answer.problem, back=f"/schools/{urn}")
-    return page(request, "policy.html", session, urn=urn, pack=answer.body["effective"])
-
-

@@ -45,7 +45,11 @@ async def dashboard(request: Request, session: PageSession) -> Response:
                      "incidents": len(incidents.body) if incidents.ok else "?",
                      "concerns": len(concerns.body) if concerns.ok else "?",
                      "days": days, "weeks": weeks})
-    return page(request, "trust.html", session, rows=rows, now=now)
+    reviews = await backend(request).call(session, "GET", "authorisation", "/v1/policy-reviews")
+    due_first = sorted(reviews.body if reviews.ok else [],
+                       key=lambda p: (p["review_due"] or "9999-12-31", p["name"].casefold()))
+    return page(request, "trust.html", session, rows=rows, now=now, reviews=due_first,
+                problems=reviews.problem)
 
 
 def over_time(activity: list[dict[str, Any]], now: datetime
