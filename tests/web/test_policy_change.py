@@ -82,6 +82,17 @@ async def test_a_dsl_changes_the_policy_after_seeing_what_it_would_change(
         await axe.check(auditor)
         await screenshot(auditor, "policy-0-trust-reviews")
 
+        head = await sign_in(browser, web, "head-0001")
+        await head.goto(f"/schools/{URN}")
+        await expect(head.locator(".notice")).to_contain_text(
+            "Policy review overdue: the home-visit policy (ordsall-primary v1 (2025-11)) is to be "
+            "reviewed by 2026-11-30")
+        await axe.check(head)
+        staff = await sign_in(browser, web, "staff-0001")
+        await staff.goto(f"/schools/{URN}")
+        await expect(staff.locator("h1")).to_contain_text("Today at Ordsall Primary")
+        await expect(staff.locator(".notice")).to_have_count(0)  # the policy's owners are told
+
         dsl = await sign_in(browser, web, "dsl-0001")
         await dsl.goto(f"/schools/{URN}/policy")
         await expect(dsl.locator("main")).to_contain_text("ordsall-primary v1 (2025-11)")
