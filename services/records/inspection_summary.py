@@ -16,7 +16,7 @@ TITLES = {"visits": "Visits", "assessments": "Risk assessments",
           "decisions": "Decisions (with the policy pack version and the rules cited)",
           "escalations": "Escalations and their timings", "incidents": "Incidents",
           "concerns": "Safeguarding concerns"}
-SHOWN = ("kind", "score", "band", "authorised_by", "declined_by", "policy_pack", "level",
+SHOWN = ("purpose", "kind", "score", "band", "authorised_by", "declined_by", "policy_pack", "level",
          "outcome", "reason", "description", "immediate_risk", "police_called", "shared_with",
          "status", "channel", "minutes_overdue")
 

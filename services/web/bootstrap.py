@@ -20,6 +20,7 @@ from services.web.api import (
     board,
     dsl,
     imports,
+    inspection,
     oidc,
     policy,
     safeguarding,
@@ -72,7 +73,7 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     # ask before staff: /visits/new is not a visit's id
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router,
                    ask.router, staff.router, trust.router, schools.router, imports.router,
-                   policy.router):
+                   policy.router, inspection.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

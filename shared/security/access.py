@@ -153,6 +153,7 @@ POLICY: dict[str, Rule] = {
     f"POST {S}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"POST {V}/write-up": _school(FRONT_LINE),
     f"GET {S}/dashboard/{{view}}": _school(WATCHERS),
+    f"GET {S}/inspection-pack": _school(DSLS, R.HEADTEACHER, OVERSIGHT),
     "GET /v1/audit/history": _trust(OVERSIGHT, R.DSL, R.HEADTEACHER),
     "GET /v1/audit/verify": _trust(OVERSIGHT),
     "GET /v1/audit/checkpoints": _trust(OVERSIGHT),
@@ -184,6 +185,8 @@ POLICY: dict[str, Rule] = {
     **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
        for method in ("GET", "POST") for kind in ("incidents", "concerns")},
     f"GET {P}/safeguarding": _school(SENIOR),
+    **{f"GET {P}/inspection-pack{tail}": _school(DSLS, R.HEADTEACHER, OVERSIGHT)
+       for tail in ("", "/download")},
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),
     f"POST {P}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"GET {P}/policy": _school(FRONT_LINE, TRUST_WIDE),

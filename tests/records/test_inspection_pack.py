@@ -4,20 +4,27 @@ fails verification naming the entry."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
+from fastapi.testclient import TestClient
 
-from services.records.bootstrap import trail_cipher
+from services.records.bootstrap import create_app, trail_cipher
 from services.records.tables import trail_engine
 from services.records.trail import Trail
 from shared.cli.main import main
 from shared.runtime.settings import DoorstepSettings
+from shared.security.tokens import mint_token
+from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, visit_story
+from tests.records.test_trail_skeleton import publisher, wait_for_history
 
 NEIGHBOUR = "654321"  # another school of the same trust, whose visits share the trust's chain
 TERM = ["--from", "2026-09-01", "--to", "2026-12-18"]
@@ -115,3 +122,38 @@ def test_a_period_with_nothing_of_the_school_is_an_empty_pack_that_still_verifie
     assert main(["audit", "verify", "--file", str(folder / "chain.ndjson")]) == 0
     assert main(["inspection-pack", "--school", SCHOOL, "--from", "2026-07-20", "--to",
                  "2026-04-01", str(folder)]) == 2
+
+
+@pytest.mark.nats
+async def test_the_records_service_zips_the_pack_for_a_dsl_with_names_opened_in_the_summary(
+        make_settings: Any) -> None:
+    settings: DoorstepSettings = make_settings()
+    story = visit_story(sealer=sealer_for(settings))
+    token = mint_token(settings, user="dsl-1", role="dsl", schools=[SCHOOL])
+    staff = mint_token(settings, user="s1", role="staff", schools=[SCHOOL])
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as client:
+        broker, events = await publisher(settings)
+        try:
+            for event in story:
+                await events.publish(event)
+        finally:
+            await broker.stop()
+        url = f"/v1/schools/{SCHOOL}/visits/{story[0].visit_id}/history"
+        await asyncio.to_thread(wait_for_history, client, url, len(story))
+        term = {"from_date": "2026-09-01", "to_date": "2026-12-18"}
+        answer = client.get(f"/v1/schools/{SCHOOL}/inspection-pack", params=term)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+            name = f"inspection-{SCHOOL}-2026-09-01-to-2026-12-18"
+            summary = archive.read(f"{name}/summary.html").decode()
+            chain = archive.read(f"{name}/chain.ndjson").decode()
+        assert "welfare check" not in chain  # sealed in the proof, as in the trail
+        assert "Visits: 7" in summary
+        assert "purpose: welfare check" in summary  # opened for the reader
+        backwards = client.get(f"/v1/schools/{SCHOOL}/inspection-pack",
+                               params={"from_date": "2026-12-18", "to_date": "2026-09-01"})
+        assert backwards.status_code == 422
+        assert "before from_date" in backwards.text
+        assert client.get(f"/v1/schools/{SCHOOL}/inspection-pack", params=term,
+                          headers={"Authorization": f"Bearer {staff}"}).status_code == 403

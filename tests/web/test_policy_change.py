@@ -7,11 +7,14 @@ still cite theirs. Screenshots: docs/screenshots/policy-*.png."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import io
+import zipfile
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.async_api import expect
 
+from services.records.inspection import verify_pack
 from shared.runtime.launcher import Cluster
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
@@ -23,6 +26,16 @@ from tests.web.browser import Accessibility, chromium, screenshot, sign_in
 from tests.web.test_pages import URN, pytestmark, start  # noqa: F401 - the marks
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def unzipped(data: bytes, name: str) -> bytes:
+    """One file of an inspection pack's zip (empty if the answer is not a zip yet)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            [found] = [n for n in archive.namelist() if n.endswith(f"/{name}")]
+            return archive.read(found)
+    except zipfile.BadZipFile:
+        return b""
 SCHOOL = {"urn": URN, "name": "Ordsall Primary", "policy_pack": "ordsall-primary",
           "opens": "08:30", "closes": "16:30", "contact_number": "0161 000 0000"}
 
@@ -135,4 +148,28 @@ async def test_a_dsl_changes_the_policy_after_seeing_what_it_would_change(
         await slt.goto(f"/schools/{URN}/visits/{earlier}/decide")
         await expect(slt.locator(".decided")).to_contain_text(
             "Authorised by dsl-0001 under ordsall-primary v1 (2025-11)")
+
+        # The inspection pack for the term: both decisions, each with its version; verifies.
+        term = {"from_date": (date.today() - timedelta(days=90)).isoformat(),
+                "to_date": date.today().isoformat()}
+        async with client_for(settings, cluster["records"].url, user="dsl-0001", role="dsl",
+                              schools=[URN]) as records:
+            await until(lambda: records.get(f"/v1/schools/{URN}/inspection-pack", params=term),
+                        "records hear the decision under v2",
+                        ready=lambda answer: b"ordsall-primary v2 (2026-12)" in unzipped(
+                            answer.content, "decisions.ndjson"))
+        await dsl.goto(f"/schools/{URN}/inspection-pack")
+        await axe.check(dsl)
+        await screenshot(dsl, "policy-5-inspection-pack")
+        async with dsl.expect_download() as downloading:
+            await dsl.click("text=Download the pack (zip)")
+        archive = tmp_path / "pack.zip"
+        await (await downloading.value).save_as(archive)
+        decisions = unzipped(archive.read_bytes(), "decisions.ndjson").decode()
+        assert "ordsall-primary v1 (2025-11)" in decisions
+        assert "ordsall-primary v2 (2026-12)" in decisions
+        with zipfile.ZipFile(archive) as pack:
+            pack.extractall(tmp_path / "pack")
+        [chain] = (tmp_path / "pack").glob("*/chain.ndjson")
+        assert verify_pack(chain).intact
     assert axe.found == [], axe.found
