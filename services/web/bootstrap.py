@@ -19,6 +19,7 @@ from services.web.api import (
     ask,
     board,
     dsl,
+    feedback,
     imports,
     inspection,
     oidc,
@@ -71,9 +72,10 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=UPLOAD_PAGES)
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit;
     # ask before staff: /visits/new is not a visit's id
+    # feedback before staff: POST …/visits/{id}/feedback is not one of the visit's steps
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router,
-                   ask.router, staff.router, trust.router, schools.router, imports.router,
-                   policy.router, inspection.router):
+                   ask.router, feedback.router, staff.router, trust.router, schools.router,
+                   imports.router, policy.router, inspection.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -152,6 +152,9 @@ POLICY: dict[str, Rule] = {
     f"POST {S}/concerns": _school(FRONT_LINE),
     f"POST {S}/concerns/{{concern_id}}/receipt": _school(DSLS),
     f"POST {V}/write-up": _school(FRONT_LINE),
+    f"POST {V}/feedback": _school(FRONT_LINE),
+    f"POST {S}/feedback/{{feedback_id}}/debrief": _school(R.DSL, R.DEPUTY_DSL, R.HEADTEACHER),
+    f"GET {S}/feedback": _school(SENIOR, R.TRUST_SAFETY_LEAD, R.AUDITOR),
     f"GET {S}/dashboard/{{view}}": _school(WATCHERS),
     f"GET {S}/inspection-pack": _school(DSLS, R.HEADTEACHER, OVERSIGHT),
     "GET /v1/audit/history": _trust(OVERSIGHT, R.DSL, R.HEADTEACHER),
@@ -185,6 +188,9 @@ POLICY: dict[str, Rule] = {
     **{f"{method} {P}/{kind}/new": _school(FRONT_LINE)
        for method in ("GET", "POST") for kind in ("incidents", "concerns")},
     f"GET {P}/safeguarding": _school(SENIOR),
+    **{f"{method} {P}/visits/{{visit_id}}/feedback": _school(FRONT_LINE)
+       for method in ("GET", "POST")},
+    f"POST {P}/feedback/{{feedback_id}}/debrief": _school(R.DSL, R.DEPUTY_DSL, R.HEADTEACHER),
     **{f"GET {P}/inspection-pack{tail}": _school(DSLS, R.HEADTEACHER, OVERSIGHT)
        for tail in ("", "/download")},
     f"POST {P}/incidents/{{incident_id}}/sharing": _school(SENIOR),

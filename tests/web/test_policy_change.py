@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import expect
 
 from services.records.inspection import verify_pack
+from shared.cli.seed import NAMES, PEOPLE
 from shared.runtime.launcher import Cluster
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
@@ -23,7 +24,7 @@ from tests.authorisation.conftest import next_weekday
 from tests.authorisation.ordsall_change import slt_pack, slt_policy_text
 from tests.visits.stories import visit_request
 from tests.web.browser import Accessibility, chromium, screenshot, sign_in
-from tests.web.test_pages import URN, pytestmark, start  # noqa: F401 - the marks
+from tests.web.test_pages import URN, pytestmark, start, until_text  # noqa: F401 - the marks
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -76,6 +77,11 @@ async def test_a_dsl_changes_the_policy_after_seeing_what_it_would_change(
     async with client_for(settings, cluster["authorisation"].url, user="it-0001",
                           role="trust_it", schools=[]) as it:
         (await it.post("/v1/schools", json=SCHOOL)).raise_for_status()
+        for person, roles in PEOPLE.items():  # the register names the staff
+            name, job, mobile = NAMES[person]
+            (await it.put(f"/v1/schools/{URN}/staff/{person}", json={
+                "roles": roles, "name": name, "job_title": job, "mobile": mobile})
+             ).raise_for_status()
     refused = await a_visit(settings, cluster, "hh-policy-1")
     assert await decided(settings, cluster, refused, "slt-0001", "slt") == 409  # not under v1
     earlier = await a_visit(settings, cluster, "hh-policy-2")
@@ -106,10 +112,32 @@ async def test_a_dsl_changes_the_policy_after_seeing_what_it_would_change(
         await expect(staff.locator("h1")).to_contain_text("Today at Ordsall Primary")
         await expect(staff.locator(".notice")).to_have_count(0)  # the policy's owners are told
 
+        # After a difficult visit, staff ask for a debrief; the DSL sees it and records it held.
+        await staff.goto(f"/schools/{URN}/visits/{earlier}/feedback")
+        await staff.fill("#feedback", "The door check did not ask about the dog")
+        await staff.check("#difficult")
+        await staff.check("#debrief_requested")
+        await axe.check(staff)
+        await staff.click("text=Send")
+        await expect(staff.locator("main")).to_contain_text("The DSL and the headteacher are told")
+
         dsl = await sign_in(browser, web, "dsl-0001")
-        await dsl.goto(f"/schools/{URN}/policy")
+        await until_text(dsl, f"/schools/{URN}/safeguarding", "The door check did not ask")
+        await expect(dsl.locator("main")).to_contain_text("Sam Okafor asked on")
+        await axe.check(dsl)
+        await dsl.click("text=Debrief held")
+
+        async def waiting() -> str:
+            await dsl.goto(f"/schools/{URN}/safeguarding")
+            return await dsl.inner_text("main")
+
+        await until(waiting, "the debrief off the list once held", seconds=30,
+                    ready=lambda main: "The door check did not ask" not in main)
+        await until_text(dsl, f"/schools/{URN}/policy", "(debrief held)")
         await expect(dsl.locator("main")).to_contain_text("ordsall-primary v1 (2025-11)")
         await expect(dsl.locator(".review-overdue")).to_have_text("Review overdue")
+        await expect(dsl.locator("main")).to_contain_text(
+            'a difficult visit: "The door check did not ask about the dog" (debrief held)')
         await axe.check(dsl)
         await screenshot(dsl, "policy-1-overdue")
 

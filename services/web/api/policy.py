@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +18,7 @@ from shared.http.bodies import MAX_UPLOAD_BYTES
 Urn = Annotated[str, Path(pattern=r"^\d{6}$")]
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 router = APIRouter(prefix="/schools/{urn}/policy", tags=["pages"])
+SENIOR = ("dsl", "deputy_dsl", "slt", "headteacher", "trust_safety_lead", "auditor")
 PAGES = re.compile(r"^/schools/\d{6}/policy/changes/new$")  # a pack and its policy, as files
 
 
@@ -28,8 +29,23 @@ async def policy(urn: Urn, request: Request, session: PageSession) -> Response:
     if not answer.ok:
         return page(request, "problem.html", session, status=answer.status,
                     problems=answer.problem, back=f"/schools/{urn}")
+    in_force = answer.body["in_force"]
     return page(request, "policy.html", session, urn=urn, pack=answer.body["effective"],
-                in_force=answer.body["in_force"])
+                in_force=in_force, feedback=await for_review(request, session, urn, in_force))
+
+
+async def for_review(request: Request, session: PageSession, urn: str,
+                     in_force: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Staff feedback since the version in force was published, for the senior leaders who
+    review the policy (Ordsall 6: "feedback from staff who have conducted home visits")."""
+    if session.role not in SENIOR:
+        return None
+    current = [v for v in in_force["versions"] if v["version"] == in_force["version"]]
+    since = (current[0].get("published_at") or "")[:10] if current else ""
+    answer = await backend(request).call(session, "GET", "records",
+                                         f"/v1/schools/{urn}/feedback",
+                                         params={"since": since} if since else None)
+    return answer.body if answer.ok else []
 
 
 @router.get("/changes/new", response_class=HTMLResponse, summary="propose a changed pack")
