@@ -92,7 +92,8 @@ async def test_every_route_for_every_caller(make_settings, make_cluster, tmp_pat
             document = (await client.get("/openapi.json")).json()
             for path, operations in document["paths"].items():
                 concrete = path.format_map({**{k: str(uuid4()) for k in (
-                    "visit_id", "assessment_id", "escalation_id", "incident_id", "concern_id")},
+                    "visit_id", "assessment_id", "escalation_id", "incident_id", "concern_id",
+                    "feedback_id")},
                     **PARAMS})
                 for method in operations:
                     method = method.upper()
