@@ -13,13 +13,16 @@ from services.authorisation.commands import (
 )
 from services.authorisation.domain import Meta, RiskAssessment, VisitCase, scoring
 from services.authorisation.domain.household import Household, Requirement
+from services.authorisation.domain.replay import facts_record
 from services.authorisation.domain.rules import Facts, broken_rules, conditions
 from services.authorisation.imports import MisImports
 from services.authorisation.intake import assess, review_date
 from services.authorisation.onboarding import Onboarding
 from services.authorisation.packs import TRUST_DEFAULT, Catalogue
+from services.authorisation.policy_reviews import PolicyReviews
 from services.authorisation.schools import SERVICE_ACTOR
 from services.authorisation.sign_out_form import SignOutForms
+from services.authorisation.what_if import WhatIf
 from shared.contracts import Actor, IntegrationEvent
 from shared.contracts.authorisation import VisitConditions
 from shared.contracts.errors import Conflict, Forbidden, NotFound, RulesBroken
@@ -38,7 +41,7 @@ from shared.storage.sealing import Sealer
 AUTHORITY_RULES = frozenset({"AuthoriserHasAllowedRole", "AuthoriserNotOnTheVisit"})
 
 
-class AuthorisationApp(Onboarding, MisImports, SignOutForms):
+class AuthorisationApp(WhatIf, PolicyReviews, Onboarding, MisImports, SignOutForms):
     """Assessments and the decision on each visit, under its school's records and people."""
 
     name = "authorisation"
@@ -189,10 +192,12 @@ class AuthorisationApp(Onboarding, MisImports, SignOutForms):
         case = self._open_case(visit_id, school_urn, "decided")
         meta = self._command_meta(case, actor, request_id)
         requirement = self.requirement(case)
-        pack = self.pack_for(school_urn)
+        in_force = self.in_force(school_urn)
+        pack, label = in_force.pack, in_force.label
+        under: dict[str, Any] = {"policy_pack": label, "pack_name": pack.name,
+                                 "pack_version": in_force.version}
         facts = self.facts(case, requirement, body, actor)
         broken = broken_rules(facts, pack)
-        label = f"{pack.name}@{pack.version}"
         no_authority = [b for b in broken if b.rule in AUTHORITY_RULES]
         if body.decision == "decline" and no_authority:  # declining is a decision too
             raise Forbidden(f"{actor.id} may not decide visit {visit_id} under {label}",
@@ -201,8 +206,11 @@ class AuthorisationApp(Onboarding, MisImports, SignOutForms):
         if body.decision == "decline":
             case.decline(declined_by=actor.id, broken_rules=[b.as_dict() for b in broken],
                          reason=self.sealer.seal_optional(self._household_of(case), body.reason),
-                         policy_pack=label, meta=meta)
+                         facts=facts_record(facts), meta=meta, **under)
         elif broken:
+            case.refuse(attempted_by=actor.id, broken_rules=[b.as_dict() for b in broken],
+                        facts=facts_record(facts), meta=meta, **under)
+            self._save(case)  # the refusal is on record before the person hears of it
             raise RulesBroken(
                 f"visit {visit_id} cannot be authorised under {label}: {len(broken)} rule(s) "
                 "broken: " + ", ".join(b.rule for b in broken),
@@ -219,7 +227,7 @@ class AuthorisationApp(Onboarding, MisImports, SignOutForms):
             case.authorise(authorised_by=actor.id, conditions=granted.model_dump(mode="json"),
                            risk_score=governing.score if governing else None,
                            assessment_id=governing.assessment_id if governing else None,
-                           policy_pack=label, meta=meta)
+                           facts=facts_record(facts), meta=meta, **under)
         self._save(case)
         return case
 

@@ -7,7 +7,7 @@ import hmac
 
 from fastapi import FastAPI
 
-from services.authorisation.api import admin, decisions, imports, people, schools
+from services.authorisation.api import admin, decisions, imports, pack_versions, people, schools
 from services.authorisation.application import AuthorisationApp
 from services.authorisation.integration import translate
 from services.authorisation.packs import PACKS_DIR, Catalogue
@@ -44,6 +44,7 @@ def address_secret(settings: DoorstepSettings) -> bytes:
 
 def build_runtime(settings: DoorstepSettings) -> Runtime:
     app = build_application(settings)
+    app.seed_code_packs(SERVICE_ACTOR)  # first start: the packs the code ships are version 1
     app.import_schools(schools_in_file(settings), SERVICE_ACTOR)  # first start: the schools file
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app))
@@ -52,4 +53,5 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     """The authorisation service's FastAPI app (the lifespan starts everything)."""
     return create_api(NAME, build_runtime, [decisions.router, admin.router, people.router,
-                                             imports.router, schools.router], settings)
+                                             imports.router, schools.router,
+                                             pack_versions.router], settings)

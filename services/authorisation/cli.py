@@ -1,5 +1,5 @@
-"""`doorstep policy ...`: check and read policy packs without starting anything; and
-`doorstep import ...` (`import_cli.py`)."""
+"""`doorstep policy ...`: check and read policy packs without starting anything, and replay
+decisions under a draft (`what_if_cli.py`); and `doorstep import ...` (`import_cli.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.authorisation import import_cli
+from services.authorisation import import_cli, what_if_cli
 from services.authorisation.packs import PACKS_DIR, Catalogue, PolicyError
 
 
@@ -23,6 +23,7 @@ def register(commands: Any) -> None:
     check.set_defaults(run=validate)
     listing = actions.add_parser("list", help="the built-in packs and their rules")
     listing.set_defaults(run=list_packs)
+    what_if_cli.register(actions)
     import_cli.register(commands)
 
 

@@ -169,6 +169,22 @@ class PackFileIn(Body):
     content: str = Field(min_length=1, max_length=200_000)
 
 
+class PackUploadIn(PackFileIn):
+    """A pack file and the policy text it quotes: every quote is checked against that text."""
+
+    policy_text: str = Field("", max_length=150_000,
+                             description="the policy the pack's `source` names, as plain text")
+
+
+class AdoptionIn(Body):
+    """A school decides under this version of its pack from `from_date` (default today); a
+    draft is published first."""
+
+    pack: str = Field(min_length=1, max_length=63)
+    version: int = Field(ge=1)
+    from_date: date | None = None
+
+
 class CarerIn(Body):
     name: PersonName
     relationship: PersonName | None = None

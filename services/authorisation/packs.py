@@ -21,9 +21,38 @@ class Problem:
     file: str
     field: str
     problem: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.problem}"
+        where = f"{self.file} line {self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.problem}"
+
+
+def line_of(text: str, field: str) -> int | None:
+    """The line of the YAML text where a dotted field (as pydantic names it) is written, or
+    where its nearest written parent is."""
+    try:
+        node: Any = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    found = node.start_mark.line + 1 if node is not None else None
+    for part in field.split("."):
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+            if pair is None:
+                break
+            found, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            found = node.start_mark.line + 1
+        else:
+            break
+    return found
+
+
+def with_lines(problems: list[Problem], text: str) -> list[Problem]:
+    return [p if p.line else Problem(p.file, p.field, p.problem, line_of(text, p.field))
+            for p in problems]
 
 
 class PolicyError(ValueError):
@@ -113,9 +142,13 @@ class Catalogue:
         return merge(self.flatten(parent_data, parent_file, [*chain, parent]), data)
 
     def check(self, text: str, file: str) -> PolicyPack:
-        """Validate a pack file against this catalogue (it may extend a pack here)."""
+        """Validate a pack file against this catalogue (it may extend a pack here); each
+        problem names the line of the file it is on."""
         data = parse(text, file)
-        return validate(self.flatten(data, file, [str(data.get("name"))]), file)
+        try:
+            return validate(self.flatten(data, file, [str(data.get("name"))]), file)
+        except PolicyError as error:
+            raise PolicyError(with_lines(error.problems, text)) from None
 
     def effective(self, name: str, overrides: Mapping[str, Any] | None, school: str) -> PolicyPack:
         """A school's pack: the assigned pack with the school's own overrides applied."""
@@ -125,6 +158,13 @@ class Catalogue:
                                        f"no pack named {name!r} ({known})")])
         if not overrides:
             return self.packs[name]
+        file, data = self.raw[name]
+        return self.apply_overrides(self.flatten(data, file, [name]), overrides, school)
+
+    @staticmethod
+    def apply_overrides(base: dict[str, Any], overrides: Mapping[str, Any], school: str
+                        ) -> PolicyPack:
+        """A whole pack (nothing left to extend) with a school's own overrides applied."""
         where = f"overrides for school {school}"
         problems = [Problem(where, key, "only 'rules' and 'timezone' may be overridden")
                     for key in overrides if key not in ("rules", "timezone")]
@@ -137,6 +177,4 @@ class Catalogue:
                                         "where the school's policy says so"))
         if problems:
             raise PolicyError(problems)
-        file, data = self.raw[name]
-        base = self.flatten(data, file, [name])
         return validate(merge(base, {**overrides, "extends": None}), where)

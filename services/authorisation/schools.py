@@ -67,7 +67,7 @@ class SchoolRecords(GroupCommitted):
                     ) -> PolicyPack:
         """Check the pack and overrides whole; store the assignment only if they apply cleanly."""
         try:
-            pack = self.catalogue.effective(body.pack, body.overrides, school_urn)
+            pack = self.assignable(body.pack, body.overrides, school_urn, trust_id)
         except PolicyError as error:
             raise Invalid(f"policy for school {school_urn} not applied: {len(error.problems)} "
                           "problem(s)", details=[str(p) for p in error.problems]) from None
@@ -77,6 +77,11 @@ class SchoolRecords(GroupCommitted):
         policy.assign(pack=body.pack, overrides=body.overrides, meta=meta)
         self._save(policy)
         return pack
+
+    def assignable(self, name: str, overrides: dict[str, Any], school_urn: str, trust_id: str
+                   ) -> PolicyPack:
+        """The pack a school would follow if assigned `name` with `overrides`."""
+        return self.catalogue.effective(name, overrides, school_urn)
 
     def _save(self, *aggregates: Any) -> None:
         """A store conflict propagates: the command is run again from a fresh load."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -172,6 +172,46 @@ def write_up(urn: Urn, visit_id: UUID, body: WriteUpBody, request: Request, app:
     written = app.write_up(visit_id, data, meta_for(request, principal, urn),
                            key=str(request_id(request)))
     return {"writeup_id": str(written.id)}
+
+
+class Feedback(Body):
+    feedback: str = Field(min_length=3, max_length=4000, description="how the visit went, and "
+                          "what the policy could do better; sealed")
+    difficult: bool = False
+    debrief_requested: bool = Field(False, description="ask the DSL or head for a debrief")
+
+
+class Debrief(Body):
+    note: str | None = Field(None, max_length=2000, description="sealed")
+
+
+@router.post("/visits/{visit_id}/feedback", status_code=201)
+def give_feedback(urn: Urn, visit_id: UUID, body: Feedback, request: Request, app: App,
+                  principal: CurrentPrincipal) -> dict[str, Any]:
+    """Feedback after a visit, kept for the policy's next review; a debrief asked for tells the
+    DSL and the headteacher (their safeguarding page lists it until it is held)."""
+    data = {**body.model_dump(), "given_by": principal.user_id}
+    given = app.give_feedback(visit_id, data, meta_for(request, principal, urn),
+                              key=str(request_id(request)))
+    told = ["dsl", "headteacher"] if body.debrief_requested else []
+    return {"feedback_id": str(given.id), "told": told}
+
+
+@router.post("/feedback/{feedback_id}/debrief")
+def hold_debrief(urn: Urn, feedback_id: UUID, body: Debrief, request: Request, app: App,
+                 principal: CurrentPrincipal) -> dict[str, Any]:
+    """The DSL or head records that the debrief asked for has happened."""
+    found = app.hold_debrief(feedback_id, urn, principal.user_id, body.note,
+                             meta_for(request, principal, urn))
+    return {"feedback_id": str(found.id), "debrief_held_by": found.debrief_held_by}
+
+
+@router.get("/feedback")
+def feedback(urn: Urn, request: Request, app: App, principal: CurrentPrincipal,
+             since: date | None = None) -> list[dict[str, Any]]:
+    """Staff feedback and debriefs since a day (default: all), for the policy's next review."""
+    start = timestamp(datetime.combine(since, time.min, UTC)) if since else ""
+    return app.feedback_since(trust_of(request, urn), urn, start)
 
 
 @router.get("/dashboard/{view}")

@@ -19,6 +19,7 @@ from services.records.domain import (
     Incident,
     SafeguardingConcern,
     Shredding,
+    VisitFeedback,
     WriteUp,
     record_id,
 )
@@ -147,6 +148,43 @@ class RecordsApplication(GroupCommitted):
         written = WriteUp(visit_id, sealed_write_up(self.sealer, subject, write_up),
                           with_visit(meta, visit_id), id=record)
         return self._save_once(written)
+
+    def give_feedback(self, visit_id: UUID, feedback: dict[str, Any], meta: Meta, key: str
+                      ) -> VisitFeedback:
+        record = record_id("feedback", key)
+        subject = subject_of(self.trail, meta["trust_id"], visit_id, None, record)
+        feedback = feedback | {"feedback": self.sealer.seal(subject, feedback["feedback"])}
+        return self._save_once(VisitFeedback(visit_id, feedback, with_visit(meta, visit_id),
+                                             id=record))
+
+    @serialised(by="feedback_id")
+    def hold_debrief(self, feedback_id: UUID, school_urn: str, by: str, note: str | None,
+                     meta: Meta) -> VisitFeedback:
+        found = self._get(VisitFeedback, feedback_id, school_urn)
+        if not found.feedback.get("debrief_requested"):
+            raise Conflict("no debrief was asked for with this feedback")
+        subject = subject_of(self.trail, meta["trust_id"], found.visit_id, None, found.id)
+        sealed = self.sealer.seal(subject, note) if note else None
+        if found.hold_debrief(by, sealed, with_visit(meta, found.visit_id)):
+            self.save(found)
+        return found
+
+    def feedback_since(self, trust_id: str, school_urn: str, since: str) -> list[dict[str, Any]]:
+        """The school's feedback and debriefs from `since` (fixed-width UTC text), from the trail,
+        the words opened for the senior leaders who review the policy."""
+        entries = self.trail.history(Selection(
+            trust_id=trust_id, school_urn=school_urn,
+            types=("VisitFeedbackGiven", "DebriefHeld")))
+        held = {e["payload"]["feedback_id"]: e for e in entries if e["type"] == "DebriefHeld"}
+        return [{"feedback_id": e["payload"]["feedback_id"], "visit_id": e["visit_id"],
+                 "given_at": e["occurred_at"], "given_by": e["payload"]["given_by"],
+                 "feedback": self.sealer.unseal(e["payload"]["feedback"]),
+                 "difficult": e["payload"].get("difficult", False),
+                 "debrief_requested": e["payload"].get("debrief_requested", False),
+                 "debrief_held_by": (held.get(e["payload"]["feedback_id"]) or {}).get(
+                     "payload", {}).get("held_by")}
+                for e in entries if e["type"] == "VisitFeedbackGiven"
+                and e["occurred_at"] >= since]
 
     def correct(self, trust_id: str, corrects_event_id: str, reason: str,
                 correction: dict[str, str], meta: Meta, key: str,

@@ -8,7 +8,7 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 from fastapi import FastAPI
 
-from services.records import api, audit_api, dashboard_api, subject_api
+from services.records import api, audit_api, dashboard_api, inspection_api, subject_api
 from services.records.application import RecordsApplication
 from services.records.entries import Cipher, PlainCipher
 from services.records.integration import translate
@@ -69,4 +69,4 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     return create_api(NAME, build_runtime, [api.router, dashboard_api.router, audit_api.router,
-                                              subject_api.router], settings)
+                                            subject_api.router, inspection_api.router], settings)

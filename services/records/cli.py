@@ -17,6 +17,7 @@ from services.records.export import (
     verify_file,
     write_lines,
 )
+from services.records.inspection import is_pack, verify_pack
 from services.records.tables import trail_engine
 from services.records.trail import Selection, Trail
 from shared.runtime.settings import DoorstepSettings
@@ -66,6 +67,8 @@ def report(verdict: Verdict) -> None:
     if verdict.intact:
         print(f"trust {verdict.trust_id}: intact, {verdict.count} entries, head "
               f"{verdict.head_hash[:16]}..., {verdict.checkpoints_checked} checkpoints matched")
+        for note in verdict.notes:
+            print(f"  {note}")
     else:
         assert verdict.finding is not None
         print(f"trust {verdict.trust_id}: NOT INTACT ({verdict.finding.kind}): "
@@ -80,7 +83,9 @@ def progress(done: int, total: int) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     extra = read_checkpoints(args.checkpoints) if args.checkpoints else []
-    if args.file:
+    if args.file and is_pack(args.file):
+        verdicts = [verify_pack(args.file, extra)]
+    elif args.file:
         verdicts = [verify_file(args.file, extra)]
     else:
         trail = open_trail()

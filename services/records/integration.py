@@ -36,6 +36,10 @@ PUBLISHED: dict[type[Any], Callable[[dict[str, Any], Any], IntegrationEvent]] = 
                                              received_by=e.received_by)),
     domain.WriteUp.WrittenUp: lambda base, e: contract.VisitWrittenUp(  # type: ignore[attr-defined]
         **base, **e.write_up, writeup_id=str(e.originator_id)),
+    domain.VisitFeedback.Given: lambda base, e: contract.VisitFeedbackGiven(  # type: ignore[attr-defined]
+        **base, **e.feedback, feedback_id=str(e.originator_id)),
+    domain.VisitFeedback.DebriefHeld: lambda base, e: contract.DebriefHeld(  # type: ignore[attr-defined]
+        **base, feedback_id=str(e.originator_id), held_by=e.held_by, note=e.note),
     domain.Correction.Corrected: lambda base, e: contract.EntryCorrected(  # type: ignore[attr-defined]
         **base, correction_id=str(e.originator_id), corrects_event_id=e.corrects_event_id,
         reason=e.reason, correction=e.correction),

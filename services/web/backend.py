@@ -57,6 +57,17 @@ class Backend:
             headers={"Authorization": f"Bearer {session.token}", "Content-Type": "text/csv"})
         return _answer(response)
 
+    async def download(self, session: Session, service: str, path: str, params: dict[str, Any]
+                       ) -> tuple[Answer, bytes, str]:
+        """A file a service makes (an inspection pack): the answer, its bytes and its name."""
+        response = await self.client.get(
+            self.urls[service] + path, params=params, timeout=UPLOAD_SECONDS,
+            headers={"Authorization": f"Bearer {session.token}"})
+        if response.status_code != 200:
+            return _answer(response), b"", ""
+        return (Answer(200, None), response.content,
+                response.headers.get("content-disposition", "attachment"))
+
     async def close(self) -> None:
         await self.client.aclose()
 

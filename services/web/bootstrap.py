@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,9 +20,12 @@ from services.web.api import (
     ask,
     board,
     dsl,
+    feedback,
     imports,
+    inspection,
     oidc,
     pins,
+    policy,
     safeguarding,
     schools,
     signin,
@@ -42,6 +46,8 @@ from shared.security.access import check_complete, enforce
 from shared.storage.store import store_env
 
 NAME = "web"
+# pages whose forms carry whole files: an MIS export, a policy pack and its policy text
+UPLOAD_PAGES = re.compile(f"{imports.PAGES.pattern}|{policy.PAGES.pattern}")
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
@@ -88,12 +94,13 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.state.sessions = Sessions(own.session_secret, own.session_hours)
     api.add_middleware(SessionAuth, sessions=api.state.sessions)
     # the pages post forms; bodies are bounded and checked as the services' are
-    api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=imports.PAGES)
+    api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=UPLOAD_PAGES)
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit;
     # ask before staff: /visits/new is not a visit's id
+    # feedback before staff: POST …/visits/{id}/feedback is not one of the visit's steps
     for router in (signin.router, oidc.router, dsl.router, board.router, safeguarding.router,
-                   ask.router, staff.router, trust.router, schools.router, imports.router,
-                   pins.router):
+                   ask.router, feedback.router, staff.router, trust.router, schools.router,
+                   imports.router, pins.router, policy.router, inspection.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

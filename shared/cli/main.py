@@ -11,7 +11,8 @@ from shared.cli import asyncapi, integrator, token, up
 
 # Services add their own subcommands through a `register(subparsers)` function in these modules.
 PLUGINS = ("services.authorisation.cli", "services.escalation.cli", "services.records.cli",
-           "services.records.retention_cli", "services.records.backup_cli")
+           "services.records.retention_cli", "services.records.backup_cli",
+           "services.records.inspection_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -73,7 +73,8 @@ class VisitAuthorised(IntegrationEvent):
     conditions: VisitConditions
     risk_score: int | None = None
     assessment_id: str | None = None
-    policy_pack: str | None = Field(None, description="the school's pack, name@version")
+    policy_pack: str | None = Field(None, description="the school's pack and the version decided "
+                                    "under, e.g. 'ordsall-primary v2 (2026-12)'")
 
 
 class VisitDeclined(IntegrationEvent):
@@ -83,7 +84,8 @@ class VisitDeclined(IntegrationEvent):
     declined_by: StaffId
     broken_rules: list[BrokenRule] = Field(default_factory=list)
     reason: Sealed | None = None
-    policy_pack: str | None = Field(None, description="the school's pack, name@version")
+    policy_pack: str | None = Field(None, description="the school's pack and the version decided "
+                                    "under, e.g. 'ordsall-primary v2 (2026-12)'")
 
 
 class StaffRolesChanged(IntegrationEvent):

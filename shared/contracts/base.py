@@ -86,12 +86,12 @@ EVENT_TYPES: dict[str, type[IntegrationEvent]] = {}
 # Which service publishes each aggregate's events (ce-source is /doorstep/<service>).
 OWNERS = {"visit": "visits", "authorisation": "authorisation", "riskassessment": "authorisation",
           "escalation": "escalation", "incident": "records", "concern": "records",
-          "writeup": "records", "correction": "records", "audit": "records",
+          "writeup": "records", "feedback": "records", "correction": "records", "audit": "records",
           "staffregister": "authorisation", "retention": "records",
           "ladder": "escalation", "school": "authorisation",
           "household": "authorisation", "inbound": "visits"}
 # Events of these aggregates always belong to one visit.
-ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup"})
+ABOUT_A_VISIT = frozenset({"visit", "authorisation", "escalation", "writeup", "feedback"})
 
 
 class IntegrationEvent(Contract):

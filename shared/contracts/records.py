@@ -88,6 +88,30 @@ class VisitWrittenUp(IntegrationEvent):
     written_by: StaffId
 
 
+class VisitFeedbackGiven(IntegrationEvent):
+    """A member of staff's feedback after a visit, for the policy's next review (Ordsall 6:
+    "feedback from staff who have conducted home visits"); after a difficult visit, a request
+    for a debrief (The Rookeries), which the DSL and the headteacher are told of."""
+
+    aggregate = "feedback"
+
+    feedback_id: str
+    feedback: Sealed
+    difficult: bool = False
+    debrief_requested: bool = False
+    given_by: StaffId
+
+
+class DebriefHeld(IntegrationEvent):
+    """The debrief a member of staff asked for has happened, recorded by the DSL or head."""
+
+    aggregate = "feedback"
+
+    feedback_id: str
+    held_by: StaffId
+    note: Sealed | None = None
+
+
 class EntryCorrected(IntegrationEvent):
     """A court-safe correction: nothing is edited; this points at the entry it corrects."""
 

@@ -27,7 +27,7 @@ TRUST_ROLES = [Role.TRUST_IT, Role.AUDITOR, Role.TRUST_SAFETY_LEAD]
 PARAMS = {"urn": OWN, "view": "visits-in-progress", "name": "trust-default",
           "staff_id": "staff-0001", "kind": "household", "subject_id": "hh-0001",
           "household_id": "hh-0001",
-          "code": "abcdefgh1234"}
+          "code": "abcdefgh1234", "version": "1"}
 
 
 def personas(settings: DoorstepSettings) -> dict[str, tuple[str | None, Role | None, str]]:
@@ -92,7 +92,8 @@ async def test_every_route_for_every_caller(make_settings, make_cluster, tmp_pat
             document = (await client.get("/openapi.json")).json()
             for path, operations in document["paths"].items():
                 concrete = path.format_map({**{k: str(uuid4()) for k in (
-                    "visit_id", "assessment_id", "escalation_id", "incident_id", "concern_id")},
+                    "visit_id", "assessment_id", "escalation_id", "incident_id", "concern_id",
+                    "feedback_id")},
                     **PARAMS})
                 for method in operations:
                     method = method.upper()

@@ -77,7 +77,7 @@ async def test_a_refusal_names_every_broken_rule_and_a_decline_carries_them_on_t
     assert isinstance(event, VisitDeclined)
     assert subject.endswith(f".{URN}.authorisation.VisitDeclined")
     assert [r.rule for r in event.broken_rules] == named[1:]
-    assert event.policy_pack == "ordsall-primary@2025-11"
+    assert event.policy_pack == "ordsall-primary v1 (2025-11)"
     cited = {r.rule: r.policy for r in event.broken_rules}
     assert cited["AlwaysMinimumStaff"] == cited["OutOfHoursNeedsResponsibleContact"] \
         == "ordsall-primary.txt"
@@ -104,7 +104,7 @@ async def test_the_households_history_decides_the_assessment_and_incidents_overt
                                                         first.planned_date)
     assert (c.earliest_start, c.latest_end, c.check_in_interval_minutes) == ("08:00", "17:00", 30)
     assert (c.no_one_home_wait_minutes, c.escalation.level2_after_minutes) == (20, 10)
-    assert event.policy_pack == "trust-default@2026.1"
+    assert event.policy_pack == "trust-default v1 (2026.1)"
     assert event.risk_score == 4
 
     await bus.publish(follow_up(first, Arrived))  # the first visit was made

@@ -60,7 +60,7 @@ def test_packs_are_read_and_files_validated_over_http(service: Service) -> None:
                                                      "content": BAD_PACK})
     assert bad.status_code == 422
     [detail] = bad.json()["details"]
-    assert detail.startswith("careless.yaml: rules.CheckInInterval.minutes: Input should be a "
+    assert detail.startswith("careless.yaml line 8: rules.CheckInInterval.minutes: Input should be a "
                              "valid integer")
     good = service.post("/v1/policy-packs/validate", {
         "filename": "ordsall.yaml", "content": (PACKS_DIR / "ordsall-primary.yaml").read_text()})
@@ -74,6 +74,6 @@ def test_the_cli_validates_a_pack_file(tmp_path: Path, capsys: pytest.CaptureFix
     bad.write_text(BAD_PACK)
     assert main(["policy", "validate", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "careless.yaml: rules.CheckInInterval.minutes: Input should be a valid integer" in err
+    assert "careless.yaml line 8: rules.CheckInInterval.minutes: Input should be a valid integer" in err
     assert main(["policy", "validate", str(PACKS_DIR / "blue-coat-ce-secondary.yaml")]) == 0
     assert "valid pack blue-coat-ce-secondary" in capsys.readouterr().out

@@ -49,7 +49,7 @@ def validate_pack(body: PackFileIn, request: Request, principal: CurrentPrincipa
 def read_policy(urn: SchoolUrn, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """The school's assignment and the policy in force."""
     app = app_of(request)
-    return {**app.assignment(urn),
+    return {**app.assignment(urn), "in_force": app.policy_status(urn, principal.trust_id),
             "effective": app.pack_for(urn).model_dump(mode="json", exclude_none=True)}
 
 

@@ -44,7 +44,7 @@ def decide(urn: SchoolUrn, visit_id: UUID, body: DecisionIn, request: Request,
     app = app_of(request)
     case = app.decide(visit_id, urn, body, principal.actor, request_id(request))
     runtime_of(request).nudge_relay()
-    return case_view(case, app.requirement(case))
+    return {**case_view(case, app.requirement(case)), "decided_under": app.explain(case)}
 
 
 @router.get("/visits/{visit_id}/authorisation")
@@ -53,7 +53,7 @@ def read_case(urn: SchoolUrn, visit_id: UUID, request: Request,
     """The request, the assessment it needs, its assessments and the decision."""
     app = app_of(request)
     case = app.visit(visit_id, urn)
-    return {**case_view(case, app.requirement(case)),
+    return {**case_view(case, app.requirement(case)), "decided_under": app.explain(case),
             "escalation_ladder": {"refusal": app.ladder_refusal(urn)}}
 
 

@@ -48,21 +48,35 @@ class VisitCase(Aggregate):
     def attach_assessment(self, assessment_id: str, meta: Meta) -> None:
         self.assessment_ids.append(assessment_id)
 
+    # Decisions stored before packs had versions carry only `policy_pack` ("name@dated"): they
+    # were made under the packs the code shipped, which are version 1 of each.
     @event("Authorised")
     def authorise(self, authorised_by: str, conditions: dict[str, Any], risk_score: int | None,
-                  assessment_id: str | None, policy_pack: str, meta: Meta) -> None:
+                  assessment_id: str | None, policy_pack: str, meta: Meta, pack_name: str = "",
+                  pack_version: int = 0, facts: dict[str, Any] | None = None) -> None:
         self.decision = "authorised"
         self.decided_by = authorised_by
         self.conditions = conditions
         self.broken_rules = []
+        self.decided_under = _under(policy_pack, pack_name, pack_version)
 
     @event("Declined")
     def decline(self, declined_by: str, broken_rules: list[dict[str, str]], reason: str | None,
-                policy_pack: str, meta: Meta) -> None:
+                policy_pack: str, meta: Meta, pack_name: str = "", pack_version: int = 0,
+                facts: dict[str, Any] | None = None) -> None:
         self.decision = "declined"
         self.decided_by = declined_by
         self.conditions = None
         self.broken_rules = broken_rules
+        self.decided_under = _under(policy_pack, pack_name, pack_version)
+
+    @event("Refused")
+    def refuse(self, attempted_by: str, broken_rules: list[dict[str, str]], policy_pack: str,
+               pack_name: str, pack_version: int, facts: dict[str, Any], meta: Meta) -> None:
+        """An authorisation asked for and refused on broken rules: the decision stands open."""
+        self.refusals = [*getattr(self, "refusals", []),
+                         {"by": attempted_by, "pack": pack_name, "version": pack_version,
+                          "broken_rules": [rule["rule"] for rule in broken_rules]}]
 
     @event("Progressed")
     def progress_to(self, stage: str, source_event_id: str, meta: Meta) -> None:
@@ -99,6 +113,10 @@ class VisitCase(Aggregate):
     @property
     def planned_end(self) -> datetime:
         return datetime.fromisoformat(self.request["planned_end"])
+
+
+def _under(label: str, name: str, version: int) -> dict[str, Any]:
+    return {"pack": name or label.split("@")[0], "version": version or 1, "label": label}
 
 
 class RiskAssessment(Aggregate):

@@ -248,13 +248,19 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def broken_rules(facts: Facts, pack: PolicyPack) -> list[Broken]:
-    """Every rule of the pack this decision would break, in the pack's order, each cited."""
+def pack_checks(pack: PolicyPack) -> list[tuple[str, Check, Rule]]:
+    """The pack's rules that judge a decision, in the pack's order, each with its check."""
+    return [(name, CHECKS[name], getattr(pack.rules, name)) for name in pack.rule_names()
+            if name in CHECKS]
+
+
+def broken_rules(facts: Facts, pack: PolicyPack,
+                 checks: list[tuple[str, Check, Rule]] | None = None) -> list[Broken]:
+    """Every rule of the pack this decision would break, in the pack's order, each cited
+    (`checks`: the pack's, already found, when many decisions are judged under one pack)."""
     found = []
-    for name in pack.rule_names():
-        check = CHECKS.get(name)
-        rule: Rule = getattr(pack.rules, name)
-        message = check(rule, facts, pack) if check else None
+    for name, check, rule in pack_checks(pack) if checks is None else checks:
+        message = check(rule, facts, pack)
         if message:
             found.append(Broken(name, message, rule.citation.policy, rule.citation.cite()))
     return found

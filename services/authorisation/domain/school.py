@@ -61,11 +61,26 @@ class SchoolPolicy(Aggregate):
         self.school_urn = school_urn
         self.pack: str | None = None
         self.overrides: dict[str, Any] = {}
+        self.adoptions: list[dict[str, Any]] = []
 
     @event("PackAssigned")
     def assign(self, pack: str, overrides: dict[str, Any], meta: Meta) -> None:
         self.pack = pack
         self.overrides = overrides
+
+    @event("VersionAdopted")
+    def adopt(self, pack: str, version: int, from_date: str, adopted_by: str, meta: Meta
+              ) -> None:
+        """From `from_date`, the school decides under this version of its pack."""
+        self.adoptions.append({"pack": pack, "version": version, "from_date": from_date,
+                               "adopted_by": adopted_by})
+
+    def version_on(self, day: date) -> int | None:
+        """The version of the assigned pack adopted for `day`, or None: its first version."""
+        found = [a for a in self.adoptions
+                 if a["pack"] == self.pack and date.fromisoformat(a["from_date"]) <= day]
+        latest = max(found, key=lambda a: a["from_date"], default=None)  # the last of a day wins
+        return int(latest["version"]) if latest else None
 
 
 # Events stored before the layout move name this module `services.authorisation.school`.

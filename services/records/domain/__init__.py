@@ -104,6 +104,30 @@ class WriteUp(Aggregate):
         self.write_up = write_up
 
 
+class VisitFeedback(Aggregate):
+    """Staff feedback after a visit, for the policy's next review; a debrief asked for after a
+    difficult visit, and, once held, who held it."""
+
+    @event("Given")
+    def __init__(self, visit_id: UUID, feedback: dict[str, Any], meta: Meta, *,
+                 id: UUID) -> None:
+        self.visit_id = visit_id
+        self.school_urn = meta["school_urn"]
+        self.feedback = feedback
+        self.debrief_held_by: str | None = None
+
+    def hold_debrief(self, by: str, note: str | None, meta: Meta) -> bool:
+        """Recorded once; False if it was not asked for or is already recorded."""
+        if not self.feedback.get("debrief_requested") or self.debrief_held_by is not None:
+            return False
+        self._debrief_held(by, note, meta)
+        return True
+
+    @event("DebriefHeld")
+    def _debrief_held(self, held_by: str, note: str | None, meta: Meta) -> None:
+        self.debrief_held_by = held_by
+
+
 class Correction(Aggregate):
     """Court-safe: the corrected entry stays; this says what was wrong and why."""
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from services.web.api import people
 from services.web.api.pages import after, backend, page
 from services.web.api.staff import ids
 from services.web.session import CheckedSession, PageSession
@@ -69,10 +70,15 @@ async def safeguarding(urn: Urn, request: Request, session: PageSession) -> Resp
         session, "GET", "records", f"/v1/schools/{urn}/dashboard/incidents-awaiting-sharing")
     concerns = await backend(request).call(
         session, "GET", "records", f"/v1/schools/{urn}/dashboard/concerns-awaiting-dsl")
+    feedback = await backend(request).call(session, "GET", "records",
+                                           f"/v1/schools/{urn}/feedback")
+    debriefs = [f for f in (feedback.body if feedback.ok else [])
+                if f["debrief_requested"] and not f["debrief_held_by"]]
     return page(request, "safeguarding.html", session, urn=urn, now=datetime.now(UTC),
                 incidents=incidents.body if incidents.ok else [],
-                concerns=concerns.body if concerns.ok else [],
-                problems=incidents.problem + concerns.problem)
+                concerns=concerns.body if concerns.ok else [], debriefs=debriefs,
+                names=await people.names(request, session, urn) if debriefs else {},
+                problems=incidents.problem + concerns.problem + feedback.problem)
 
 
 @router.post("/incidents/{incident_id}/sharing", response_class=HTMLResponse,
@@ -94,15 +100,3 @@ async def receive(urn: Urn, concern_id: UUID, request: Request, session: Checked
         session, "POST", "records", f"/v1/schools/{urn}/concerns/{concern_id}/receipt")
     here = f"/schools/{urn}/safeguarding"
     return after(request, answer, here, here, session, "problem.html")
-
-
-@router.get("/policy", response_class=HTMLResponse, summary="the school's policy, readable")
-async def policy(urn: Urn, request: Request, session: PageSession) -> Response:
-    answer = await backend(request).call(session, "GET", "authorisation",
-                                         f"/v1/schools/{urn}/policy")
-    if not answer.ok:
-        return page(request, "problem.html", session, status=answer.status,
-                    problems=answer.problem, back=f"/schools/{urn}")
-    return page(request, "policy.html", session, urn=urn, pack=answer.body["effective"])
-
-

@@ -43,7 +43,19 @@ async def today(urn: Urn, request: Request, session: PageSession) -> Response:
                        for v in mine},
                 with_={v.visit_id: [names.get(s, s) for s in v.staff_ids if s != session.user]
                        for v in mine},
-                awaiting=board.awaiting_decision(), now=datetime.now(UTC))
+                awaiting=board.awaiting_decision(), now=datetime.now(UTC),
+                review=await review_notice(request, session, urn))
+
+
+async def review_notice(request: Request, session: PageSession, urn: str) -> dict[str, Any] | None:
+    """The headteacher (who amends the policy) and the DSL are told, from a month before, that the
+    school's home-visit policy is due for review, and once it is overdue."""
+    if session.role not in ("headteacher", "dsl"):
+        return None
+    answer = await backend(request).call(session, "GET", "authorisation",
+                                         f"/v1/schools/{urn}/policy")
+    in_force = answer.body.get("in_force") if answer.ok and isinstance(answer.body, dict) else None
+    return in_force if in_force and in_force.get("review") in ("due", "overdue") else None
 
 
 @router.get("/visits/{visit_id}", response_class=HTMLResponse, summary="a visit, step by step")

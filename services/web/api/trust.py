@@ -45,7 +45,11 @@ async def dashboard(request: Request, session: PageSession) -> Response:
                      "concerns": len(concerns.get(urn, [])) if concerns is not None else "?",
                      "days": days, "weeks": weeks})
     outages = await asyncio.to_thread(request.app.state.watcher.app.outages, session.trust)
-    return page(request, "trust.html", session, rows=rows, now=now,
+    reviews = await backend(request).call(session, "GET", "authorisation", "/v1/policy-reviews")
+    due_first = sorted(reviews.body if reviews.ok else [],
+                       key=lambda p: (p["review_due"] or "9999-12-31", p["name"].casefold()))
+    return page(request, "trust.html", session, rows=rows, now=now, reviews=due_first,
+                problems=reviews.problem,
                 outages=[outage_of(o, directory.name_of) for o in reversed(outages)])
 
 
