@@ -10,6 +10,7 @@ import contextlib
 import heapq
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from services.escalation.application import EscalationApplication
 from services.escalation.channels import EmailSender, post_teams
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.lease import Lease
+from services.escalation.metrics import KINDS, LAST_TICK, LEADING, fired, notified
 from services.escalation.naming import Naming
 from services.escalation.notify import (
     BY_IDS,
@@ -72,6 +74,7 @@ class DeadlineIndex:
         self.due: dict[UUID, float] = {}
         self.open: dict[str, dict[UUID, dict[str, Any]]] = {}
         self.versions: dict[UUID, int] = {}
+        self.kinds: dict[UUID, str] = {}  # visit, escalation or delivery: for the metrics
         self.lock = threading.Lock()
 
     def follow(self, limit: int = 1000) -> int:
@@ -95,6 +98,7 @@ class DeadlineIndex:
     def note(self, aggregate: Any) -> None:
         """Index an aggregate already in hand (just loaded or just saved)."""
         aggregate_id: UUID = aggregate.id
+        self.kinds[aggregate_id] = KINDS.get(type(aggregate).__name__, "visit")
         self.versions[aggregate_id] = max(self.versions.get(aggregate_id, 0), aggregate.version)
         when: datetime | None = None
         minute = self.app.timing.minute
@@ -133,6 +137,7 @@ class DeadlineIndex:
             if self.due.get(aggregate_id) == stamp:  # otherwise superseded: a lazy deletion
                 del self.due[aggregate_id]
                 found.append(aggregate_id)
+                fired(self.kinds.get(aggregate_id, "visit"), now - stamp)
 
     def seconds_to_next(self, now: float) -> float | None:
         with self.lock:
@@ -171,9 +176,12 @@ class Scheduler:
     async def run(self) -> None:
         async with httpx.AsyncClient() as client:
             while True:
+                LAST_TICK.set(time.time())
                 while await asyncio.to_thread(self.index.follow):
                     pass
-                if self.lease is None or self.lease.held():
+                leading = self.lease is None or self.lease.held()
+                LEADING.set(1 if leading else 0)
+                if leading:
                     await self.fire_due(client)
                 wait = self.index.seconds_to_next(datetime.now(UTC).timestamp())
                 wait = self.tick if wait is None else max(0.0, min(self.tick, wait))
@@ -239,6 +247,9 @@ class Scheduler:
             if due is None or due.timestamp() > datetime.now(UTC).timestamp():
                 await asyncio.to_thread(self.index.note, delivery)
                 return
+            provider = self.app.channels.provider(str(delivery.message.get("school_urn")))
+            if delivery.channel in ("webhook", "teams", "email"):
+                provider = delivery.channel
             try:
                 # names are opened from the register here, off the loop, to be sent
                 text = "" if delivery.channel == "webhook" else await asyncio.to_thread(
@@ -253,8 +264,7 @@ class Scheduler:
                         raise SendFailed("no mail server is configured")
                     detail = await self.email.send(Outbound(
                         "email", delivery.address, text, delivery.id, delivery.message))
-                elif gateway := self.gateways.get(
-                        self.app.channels.provider(str(delivery.message.get("school_urn")))):
+                elif gateway := self.gateways.get(provider):
                     # a phone (a sign-out's, or the register's) is sealed: opened only here
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
@@ -266,6 +276,8 @@ class Scheduler:
                 delivered = True
             except SendFailed as error:
                 detail, delivered = str(error), False
+            notified(provider.partition(":")[0], delivery.channel,
+                     "sent" if delivered else "failed")
             await asyncio.to_thread(self.app.record_attempt, delivery.id, delivery.attempts + 1,
                                     delivered, detail)
             await asyncio.to_thread(self.index.refresh, delivery.id)

@@ -6,13 +6,16 @@ import argparse
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+
+from shared.observability import tracing
+from shared.observability.logs import configure_logging
+from shared.runtime.settings import DoorstepSettings
 
 OFFSETS = {"web": 0, "visits": 1, "authorisation": 2, "escalation": 3, "records": 4}
 
@@ -29,13 +32,17 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORTS.get(name, 8000))
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    settings = DoorstepSettings()
+    configure_logging(name, settings.log_format)
+    tracing.configure(name, settings)
     # SIGTERM drains like Ctrl-C: uvicorn runs the lifespan shutdown (broker drained, store closed)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     config = uvicorn.Config(make_api(), host=args.host, port=args.port, log_level="warning",
                             timeout_graceful_shutdown=10)
-    BoundedShutdown(config).run()
+    try:
+        BoundedShutdown(config).run()
+    finally:
+        tracing.flush()
 
 
 STOP_WITHIN_SECONDS = 15.0
