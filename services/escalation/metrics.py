@@ -4,15 +4,23 @@ Labels are kinds, levels, providers and outcomes: never a visit, a school or a p
 
 from __future__ import annotations
 
+import threading
 from collections import Counter as Tally
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+from uuid import UUID
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from shared.observability.metrics import switch
 
-if TYPE_CHECKING:
-    from services.escalation.scheduler import DeadlineIndex
+
+class Index(Protocol):
+    """What the deadline index (scheduler.DeadlineIndex) holds that the gauges read."""
+
+    due: dict[UUID, float]
+    kinds: dict[UUID, str]
+    open: dict[str, dict[UUID, dict[str, Any]]]
+    lock: threading.Lock
 
 LAST_TICK = Gauge(
     "doorstep_escalation_scheduler_last_tick_timestamp_seconds",
@@ -53,7 +61,7 @@ def notified(provider: str, channel: str, outcome: str) -> None:
         NOTIFICATIONS.labels(provider, channel, outcome).inc()
 
 
-def observe(index: DeadlineIndex) -> None:
+def observe(index: Index) -> None:
     """Read at each metrics poll: what is pending, and what is open at which level."""
     with index.lock:
         kinds = Tally(index.kinds.get(aggregate_id, "visit") for aggregate_id in index.due)
