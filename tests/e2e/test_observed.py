@@ -153,7 +153,7 @@ async def test_metrics_after_the_walk_through_show_check_ins_no_lag_and_deadline
 
 def check_in_trace(traces: dict[str, list[Span]]) -> list[Span] | None:
     """The trace holding a check-in's request in visits, its publish (within the request), and
-    the records and escalation consumers that took that publish."""
+    the records and escalation consumers and the pages' board that took that publish."""
     for spans in traces.values():
         by_id = {span.span_id: span for span in spans}
 
@@ -168,9 +168,10 @@ def check_in_trace(traces: dict[str, list[Span]]) -> list[Span] | None:
             request = next((s for s in ancestors(publish) if s in requests), None)
             consumers = {s.service: s for s in spans if s.parent_id == publish.span_id
                          and s.kind == "SPAN_KIND_CONSUMER"}
-            if request and {"doorstep-records", "doorstep-escalation"} <= set(consumers):
+            if request and {"doorstep-records", "doorstep-escalation",
+                            "doorstep-web"} <= set(consumers):
                 return [request, publish, consumers["doorstep-records"],
-                        consumers["doorstep-escalation"]]
+                        consumers["doorstep-escalation"], consumers["doorstep-web"]]
     return None
 
 
@@ -185,15 +186,16 @@ async def test_one_check_in_is_one_trace_across_the_processes(stores, make_clust
                             s.parent_id[:6]) for spans in traces.values() for s in spans
                            if "CheckedIn" in s.name or "check-ins" in s.name})
 
-        traces = await until(collector.traces, "one trace from a check-in's request to records "
-                             "and escalation", seconds=60, every=0.5,
+        traces = await until(collector.traces, "one trace from a check-in's request to records, "
+                             "escalation and the board", seconds=60, every=0.5,
                              ready=lambda traces: check_in_trace(traces) is not None,
                              show=spans_seen)
     found = check_in_trace(traces)
     assert found is not None
-    request, publish, records, escalation = found
+    request, publish, records, escalation, board = found
     assert request.service == publish.service == "doorstep-visits"
     assert publish.kind == "SPAN_KIND_PRODUCER"
     assert records.name == "records-trail CheckedIn"
     assert escalation.name == "escalation-visits CheckedIn"
-    assert len({request.trace_id, publish.trace_id, records.trace_id, escalation.trace_id}) == 1
+    assert board.name == "board CheckedIn"
+    assert len({span.trace_id for span in found}) == 1
