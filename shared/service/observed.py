@@ -40,7 +40,8 @@ def install(api: FastAPI, service: str, settings: DoorstepSettings) -> None:
         api.add_middleware(HttpMetrics, service=service)
     token = settings.metrics_token
 
-    @api.get("/metrics", tags=["operations"], response_class=Response)
+    @api.get("/metrics", tags=["operations"], response_class=Response, responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"}})
     def scrape(request: Request) -> Response:
         """Prometheus text exposition: counts, lags and gauges, never a person or an id. Open to
         the scraper, or, with DOORSTEP_METRICS_TOKEN set, to a bearer of that token."""
