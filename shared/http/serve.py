@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
 
 from shared.observability import tracing
 from shared.observability.logs import configure_logging
@@ -37,8 +38,10 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
     tracing.configure(name, settings)
     # SIGTERM drains like Ctrl-C: uvicorn runs the lifespan shutdown (broker drained, store closed)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # as JSON lines, uvicorn's own lines go through the root handler too, not its formatter
     config = uvicorn.Config(make_api(), host=args.host, port=args.port, log_level="warning",
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10,
+                            log_config=None if settings.log_format == "json" else LOGGING_CONFIG)
     try:
         BoundedShutdown(config).run()
     finally:
