@@ -3,6 +3,7 @@ walk-through, and one check-in followed as one trace across the processes (issue
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -92,8 +93,10 @@ async def test_metrics_after_the_walk_through_show_check_ins_no_lag_and_deadline
         stores, make_cluster) -> None:
     settings = stores.model_copy(update={"metrics_poll_seconds": 0.5,
                                          "metrics_token": SCRAPE_TOKEN})
-    cluster = make_cluster(settings, EVERYTHING)
+    cluster = make_cluster(settings, EVERYTHING,
+                           extra_env={"DOORSTEP_RECORDS_VERIFY_SECONDS": "1"})
     bases = await out_on_visits(settings, cluster, 2)
+    checked_in_at = time.time()
 
     async def settled() -> dict[str, Scrape]:
         return await scrape(cluster)
@@ -106,10 +109,12 @@ async def test_metrics_after_the_walk_through_show_check_ins_no_lag_and_deadline
                                      type="CheckedIn") == 4
                 and now["escalation"].value("doorstep_escalation_deadlines_pending",
                                             kind="visit") == 2
+                and now["records"].value(
+                    "doorstep_records_trail_last_verified_timestamp_seconds") > checked_in_at
                 and all(value == 0 for lag in lags for value in lag.values()))
 
     now = await until(settled, "every consumer caught up and two visits' deadlines pending",
-                      seconds=60, every=0.5, ready=caught_up, show=lambda now: {
+                      seconds=120, every=0.5, ready=caught_up, show=lambda now: {
                           name: [(s.name, s.labels, s.value) for s in scraped.samples
                                  if "pending" in s.name] for name, scraped in now.items()})
     visits, records, escalation = now["visits"], now["records"], now["escalation"]
@@ -129,7 +134,7 @@ async def test_metrics_after_the_walk_through_show_check_ins_no_lag_and_deadline
         assert now[name].value("doorstep_outbox_backlog_events", service=name) == 0, name
     assert escalation.value("doorstep_escalation_scheduler_last_tick_timestamp_seconds") > 0
     assert records.value("doorstep_records_trail_entries") >= 2 * 7  # each visit's story so far
-    assert records.value("doorstep_records_trail_last_verified_timestamp_seconds") > 0
+    assert records.value("doorstep_records_trail_broken_chains") == 0  # verified since, intact
     every_label = {value for name in EVERYTHING for sample in now[name].samples
                    for value in sample.labels.values()}
     assert not any(base.rsplit("/", 1)[-1] in every_label for base in bases)  # no visit ids
@@ -142,7 +147,7 @@ async def test_metrics_after_the_walk_through_show_check_ins_no_lag_and_deadline
         await ok(await staff.post(f"{bases[0]}/leaving", json={
             "expected_return": sign_out(STAFF)["expected_return"]}))
         await ok(await staff.post(f"{bases[0]}/return", json={}))
-    await until(settled, "one visit back: one visit's deadlines pending", seconds=60, every=0.5,
+    await until(settled, "one visit back: one visit's deadlines pending", seconds=120, every=0.5,
                 ready=lambda now: now["escalation"].value(
                     "doorstep_escalation_deadlines_pending", kind="visit") == 1)
     async with httpx.AsyncClient(timeout=15) as client:
