@@ -16,6 +16,7 @@ from services.escalation.govuk_notify import NotifyGateway
 from services.escalation.heartbeat import Heartbeat, ProviderTally
 from services.escalation.integration import translate
 from services.escalation.lease import Lease
+from services.escalation.metrics import observe
 from services.escalation.naming import Names
 from services.escalation.notify import FakeGateway, Gateway
 from services.escalation.scheduler import DeadlineIndex, Scheduler
@@ -125,7 +126,7 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                       subscriptions=subscriptions(
                           app, max_ack_pending=settings.escalation_max_ack_pending,
                           on_change=noted),
-                      background=[deadlines])
+                      background=[deadlines], observers=[lambda: observe(index)])
     app.registers = runtime.registers  # a school's contacts are people on its register
     return runtime
 

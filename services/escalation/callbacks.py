@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.escalation.application import EscalationApplication
 from services.escalation.domain import Escalation
 from services.escalation.govuk_notify import OUTCOMES as NOTIFY_OUTCOMES
+from services.escalation.metrics import notified
 from services.escalation.notifications import Notifications
 from services.escalation.settings import EscalationSettings
 from services.escalation.twilio import outcome_of, signed
@@ -58,6 +59,7 @@ async def twilio_status(delivery: UUID, request: Request) -> Response:
         detail = " ".join(f"{k}={form[k]}" for k in ("MessageStatus", "CallStatus", "AnsweredBy",
                                                      "ErrorCode") if form.get(k))
         await asyncio.to_thread(notifications.record_receipt, delivery, outcome, detail)
+        notified("twilio", "call" if "CallStatus" in form else "sms", outcome)
         runtime_of(request).nudge_relay()
     return Response(status_code=204)
 
@@ -84,6 +86,7 @@ async def notify_status(body: NotifyReceipt, request: Request) -> Response:
     if outcome is not None and body.reference is not None:
         await asyncio.to_thread(notifications.record_receipt, body.reference, outcome,
                                 f"notify {body.id} {body.status}")
+        notified("notify", "email" if body.notification_type == "email" else "sms", outcome)
         runtime_of(request).nudge_relay()
     return Response(status_code=204)
 

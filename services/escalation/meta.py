@@ -6,7 +6,7 @@ from uuid import UUID
 
 from services.escalation.domain import Escalation
 from shared.contracts import Actor
-from shared.contracts.meta import Meta
+from shared.contracts.meta import Meta, trace_fields
 
 
 def escalation_meta(escalation: Escalation) -> Meta:
@@ -18,4 +18,4 @@ def escalation_meta(escalation: Escalation) -> Meta:
 
 def command_meta(escalation: Escalation, actor: Actor, causation_id: UUID) -> Meta:
     return {**escalation_meta(escalation), "actor_id": actor.id, "actor_role": str(actor.role),
-            "causation_id": str(causation_id)}
+            "causation_id": str(causation_id), **trace_fields()}

@@ -10,6 +10,7 @@ import contextlib
 import heapq
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from services.escalation.channels import EmailSender, post_teams
 from services.escalation.domain import Delivery, Escalation, Watch
 from services.escalation.heartbeat import Heartbeat, ProviderTally
 from services.escalation.lease import Lease
+from services.escalation.metrics import KINDS, LAST_TICK, LEADING, fired, notified
 from services.escalation.naming import Naming
 from services.escalation.notify import (
     BY_IDS,
@@ -74,6 +76,7 @@ class DeadlineIndex:
         self.due: dict[UUID, float] = {}
         self.open: dict[str, dict[UUID, dict[str, Any]]] = {}
         self.versions: dict[UUID, int] = {}
+        self.kinds: dict[UUID, str] = {}  # visit, escalation or delivery: for the metrics
         self.lock = threading.Lock()
 
     def follow(self, limit: int = 1000) -> int:
@@ -97,6 +100,7 @@ class DeadlineIndex:
     def note(self, aggregate: Any) -> None:
         """Index an aggregate already in hand (just loaded or just saved)."""
         aggregate_id: UUID = aggregate.id
+        self.kinds[aggregate_id] = KINDS.get(type(aggregate).__name__, "visit")
         self.versions[aggregate_id] = max(self.versions.get(aggregate_id, 0), aggregate.version)
         when: datetime | None = None
         minute = self.app.timing.minute
@@ -135,6 +139,7 @@ class DeadlineIndex:
             if self.due.get(aggregate_id) == stamp:  # otherwise superseded: a lazy deletion
                 del self.due[aggregate_id]
                 found.append(aggregate_id)
+                fired(self.kinds.get(aggregate_id, "visit"), now - stamp)
 
     def seconds_to_next(self, now: float) -> float | None:
         with self.lock:
@@ -185,9 +190,12 @@ class Scheduler:
     async def run(self) -> None:
         async with httpx.AsyncClient() as client:
             while True:
+                LAST_TICK.set(time.time())
                 while await asyncio.to_thread(self.index.follow):
                     pass
-                if self.lease is None or self.lease.held():
+                leading = self.lease is None or self.lease.held()
+                LEADING.set(1 if leading else 0)
+                if leading:
                     await self.fire_due(client)
                 if self.heartbeat is not None:  # here, so a scheduler that hangs stops beating
                     await self.heartbeat.tick(self.index)
@@ -260,7 +268,9 @@ class Scheduler:
             if due is None or due.timestamp() > datetime.now(UTC).timestamp():
                 await asyncio.to_thread(self.index.note, delivery)
                 return
-            provider = delivery.channel
+            provider = self.app.channels.provider(str(delivery.message.get("school_urn")))
+            if delivery.channel in ("webhook", "teams", "email"):
+                provider = delivery.channel
             try:
                 # names are opened from the register here, off the loop, to be sent
                 text = "" if delivery.channel == "webhook" else await asyncio.to_thread(
@@ -275,8 +285,7 @@ class Scheduler:
                         raise SendFailed("no mail server is configured")
                     detail = await self.email.send(Outbound(
                         "email", delivery.address, text, delivery.id, delivery.message))
-                elif gateway := self.gateways.get(provider := self.app.channels.provider(
-                        str(delivery.message.get("school_urn")))):
+                elif gateway := self.gateways.get(provider):
                     # a phone (a sign-out's, or the register's) is sealed: opened only here
                     address = await asyncio.to_thread(self.sealer.unseal, delivery.address)
                     if address == SHREDDED:
@@ -289,6 +298,8 @@ class Scheduler:
             except SendFailed as error:
                 detail, delivered = str(error), False
             self.tally.note(provider.partition(":")[0], delivered)
+            notified(provider.partition(":")[0], delivery.channel,
+                     "sent" if delivered else "failed")
             await asyncio.to_thread(self.app.record_attempt, delivery.id, delivery.attempts + 1,
                                     delivered, detail)
             await asyncio.to_thread(self.index.refresh, delivery.id)

@@ -12,6 +12,7 @@ from services.records import api, audit_api, dashboard_api, inspection_api, subj
 from services.records.application import RecordsApplication
 from services.records.entries import Cipher, PlainCipher
 from services.records.integration import translate
+from services.records.metrics import observe, verify_every_chain
 from services.records.settings import RecordsSettings
 from services.records.subscribers import subscriptions
 from services.records.tables import trail_engine
@@ -60,11 +61,21 @@ async def raise_overdue_reports(runtime: Runtime) -> None:
         await asyncio.sleep(app.settings.overdue_check_seconds)
 
 
+async def verify_the_trail(runtime: Runtime) -> None:
+    """Every trust's chain verified at start and then every `verify_seconds` (an hour)."""
+    app = runtime.app
+    assert isinstance(app, RecordsApplication)
+    while True:
+        await asyncio.to_thread(verify_every_chain, app.trail)
+        await asyncio.sleep(app.settings.verify_seconds)
+
+
 def build_runtime(settings: DoorstepSettings) -> Runtime:
     app = build_application(settings)
     return Runtime(name=NAME, settings=settings, app=app, translate=translate,
                    subscriptions=subscriptions(app, settings.stream_name),
-                   background=(anchor_checkpoints, raise_overdue_reports))
+                   background=(anchor_checkpoints, raise_overdue_reports, verify_the_trail),
+                   observers=[lambda: observe(app.trail)])
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:

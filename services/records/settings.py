@@ -17,6 +17,8 @@ class RecordsSettings(BaseSettings):
     timezone: str = "Europe/London"
     checkpoint_seconds: float = Field(60.0, gt=0, description="how often heads are anchored")
     overdue_check_seconds: float = Field(15.0, gt=0)
+    verify_seconds: float = Field(3600.0, gt=0, description="how often every trust's chain is "
+                                                            "verified (the trail-verified metric)")
     retention_years: int = Field(
         6, ge=1, le=100, description="years a household's visit records are kept after its "
                                      "last visit (child-protection records are held longer)")

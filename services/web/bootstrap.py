@@ -43,6 +43,7 @@ from services.web.watching import Watcher
 from shared.http.bodies import CheckedBodies
 from shared.runtime.settings import DoorstepSettings
 from shared.security.access import check_complete, enforce
+from shared.service.observed import install
 from shared.storage.store import store_env
 
 NAME = "web"
@@ -95,6 +96,7 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     api.add_middleware(SessionAuth, sessions=api.state.sessions)
     # the pages post forms; bodies are bounded and checked as the services' are
     api.add_middleware(CheckedBodies, form_paths=("/",), upload_pages=UPLOAD_PAGES)
+    install(api, NAME, settings)
     # dsl before staff: its /visits/{id}/decision must not be taken for a step of the visit;
     # ask before staff: /visits/new is not a visit's id
     # feedback before staff: POST …/visits/{id}/feedback is not one of the visit's steps
@@ -120,7 +122,7 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
 
 
 def _http_problem(request: Request, error: HTTPException) -> Response:
-    if request.url.path == "/health" or request.url.path.startswith("/static"):
+    if request.url.path in ("/health", "/metrics") or request.url.path.startswith("/static"):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
     if error.status_code == 401 and request.method == "GET":
         back = come_back_to(request.url.path + (f"?{request.url.query}" if request.url.query

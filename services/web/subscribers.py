@@ -24,8 +24,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.web.domain import Board
 from shared.messaging.credentials import connect_options
-from shared.messaging.envelope import EnvelopeError, from_wire
+from shared.messaging.envelope import EnvelopeError, from_wire, trace_of
 from shared.messaging.waiting import JetStreamUnavailable, JetStreamWait
+from shared.observability import tracing
 from shared.runtime.settings import DoorstepSettings
 from shared.security.directory import SchoolDirectory
 
@@ -101,11 +102,13 @@ class Live:
             with contextlib.suppress(Exception):
                 if msg.metadata.sequence.stream >= self._last_at_start:
                     self.caught_up.set()
-        school = (event.trust_id, event.school_urn)
-        data = event.model_dump(mode="python")
-        if self.boards[school].apply(event.event_type(), data, event.occurred_at):
-            for queue in list(self.listeners[school]):
-                queue.put_nowait(event.event_type())
+        with tracing.span(f"board {event.event_type()}", tracing.SpanKind.CONSUMER,
+                          trace_of(msg.headers), {"doorstep.event_type": event.event_type()}):
+            school = (event.trust_id, event.school_urn)
+            data = event.model_dump(mode="python")
+            if self.boards[school].apply(event.event_type(), data, event.occurred_at):
+                for queue in list(self.listeners[school]):
+                    queue.put_nowait(event.event_type())
 
     def listen(self, trust: str, urn: str) -> asyncio.Queue[str]:
         queue: asyncio.Queue[str] = asyncio.Queue()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from opentelemetry import propagate
+
 from shared.contracts import Actor
 
 Meta = dict[str, str]
@@ -19,7 +21,17 @@ def command_meta(*, trust_id: str, school_urn: str, actor: Actor, correlation_id
         "actor_role": str(actor.role),
         "correlation_id": str(correlation_id),
         "causation_id": str(causation_id) if causation_id else "",
+        **trace_fields(),
     }
+
+
+def trace_fields() -> Meta:
+    """The W3C trace context (`traceparent`) of the request or message being handled, kept with
+    the events it stores so the outbox relay, publishing them later, continues its trace. Empty
+    when nothing is traced (shared/observability/tracing.py)."""
+    carrier: Meta = {}
+    propagate.inject(carrier)
+    return carrier
 
 
 def integration_id(service: str, originator_id: UUID, originator_version: int, index: int = 0

@@ -13,6 +13,11 @@ from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
+
+from shared.observability import tracing
+from shared.observability.logs import configure_logging
+from shared.runtime.settings import DoorstepSettings
 
 OFFSETS = {"web": 0, "visits": 1, "authorisation": 2, "escalation": 3, "records": 4}
 
@@ -29,16 +34,22 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORTS.get(name, 8000))
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    settings = DoorstepSettings()
+    configure_logging(name, settings.log_format)
+    tracing.configure(name, settings)
     # SIGTERM drains like Ctrl-C: uvicorn runs the lifespan shutdown (broker drained, store closed)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     api = make_api()
+    # as JSON lines, uvicorn's own lines go through the root handler too, not its formatter
     config = uvicorn.Config(api, host=args.host, port=args.port, log_level="warning",
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10,
+                            log_config=None if settings.log_format == "json" else LOGGING_CONFIG)
     server = BoundedShutdown(config)
     api.state.give_up = server.give_up  # e.g. JetStream unreachable past its bound
-    server.run()
+    try:
+        server.run()
+    finally:
+        tracing.flush()
     if server.failed:
         sys.exit(1)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -61,18 +61,21 @@ class EventPublisher:
         self.source = source
         self._js: Any = None
 
-    async def publish(self, event: IntegrationEvent) -> bool:
+    async def publish(self, event: IntegrationEvent, trace: Mapping[str, str] | None = None
+                      ) -> bool:
         """Publish; True when JetStream already had it (a duplicate within the window)."""
-        wire = to_wire(event, root=self.settings.subject_root, source=self.source)
+        wire = to_wire(event, root=self.settings.subject_root, source=self.source, trace=trace)
         ack = await self.broker.publish(
             wire.body, wire.subject, headers=wire.headers,
             stream=self.settings.stream_name, timeout=5.0,
         )
         return bool(ack.duplicate)
 
-    async def send(self, event: IntegrationEvent) -> Awaitable[object]:
-        """Start publishing without waiting for the acknowledgement (the relay's pipeline)."""
-        wire = to_wire(event, root=self.settings.subject_root, source=self.source)
+    async def send(self, event: IntegrationEvent, trace: Mapping[str, str] | None = None
+                   ) -> Awaitable[object]:
+        """Start publishing without waiting for the acknowledgement (the relay's pipeline);
+        `trace` is the W3C trace context the message carries on."""
+        wire = to_wire(event, root=self.settings.subject_root, source=self.source, trace=trace)
         if self._js is None:  # one context: it keeps a single inbox for every pending ack
             self._js = self.broker.connection.jetstream(publish_async_max_pending=2000)
         ack: Awaitable[object] = await self._js.publish_async(

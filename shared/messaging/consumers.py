@@ -21,9 +21,12 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from shared.contracts import IntegrationEvent
-from shared.messaging.envelope import EnvelopeError, from_wire
+from shared.contracts import EVENT_TYPES, IntegrationEvent
+from shared.messaging.envelope import TYPE_PREFIX, EnvelopeError, from_wire, trace_of
 from shared.messaging.ordered import GiveUp, KeyOf, OrderedByKey, Refuse, RetryPolicy, by_trust
+from shared.observability import tracing
+from shared.observability.metrics import EVENTS_HANDLED
+from shared.observability.metrics import switch as metrics
 from shared.runtime.settings import DoorstepSettings
 
 log = logging.getLogger(__name__)
@@ -108,14 +111,39 @@ class Consumer:
         event = self._read(raw)
         handler = self.subscription.handlers.get(type(event))
         if handler is not None:
-            await handler(event)
+            with tracing.span(*self._span_of(event, raw)):
+                await handler(event)
+            self._count([event], "handled")
 
     async def _process_batch(self, batch: list[Msg]) -> None:
         assert self.subscription.batch_handler is not None
         events = [self._read(raw) for raw in batch]  # one unreadable: each on its own instead
-        wanted = [event for event in events if type(event) in self.subscription.handlers]
-        if wanted:
-            await self.subscription.batch_handler(wanted)
+        wanted = [(event, raw) for event, raw in zip(events, batch, strict=True)
+                  if type(event) in self.subscription.handlers]
+        if not wanted:
+            return
+        spans = [tracing.started(*self._span_of(event, raw)) for event, raw in wanted]
+        try:
+            await self.subscription.batch_handler([event for event, _ in wanted])
+        except BaseException as error:
+            tracing.finish(spans, error)
+            raise
+        tracing.finish(spans)
+        self._count([event for event, _ in wanted], "handled")
+
+    def _span_of(self, event: IntegrationEvent, raw: Msg
+                 ) -> tuple[str, tracing.SpanKind, dict[str, str], dict[str, str]]:
+        """Each message handled continues the trace it carries (ce-traceparent)."""
+        return (f"{self.subscription.durable} {event.event_type()}", tracing.SpanKind.CONSUMER,
+                trace_of(raw.headers), {"messaging.system": "nats",
+                                        "messaging.consumer.group.name": self.subscription.durable,
+                                        "doorstep.event_type": event.event_type()})
+
+    def _count(self, events: list[IntegrationEvent], outcome: str) -> None:
+        if metrics.on:
+            for event in events:
+                EVENTS_HANDLED.labels(self.subscription.durable, event.event_type(),
+                                      outcome).inc()
 
     def _read(self, raw: Msg) -> IntegrationEvent:
         try:
@@ -131,6 +159,10 @@ class Consumer:
         return event
 
     async def _give_up(self, raw: Msg, reason: str) -> None:
+        if metrics.on:
+            named = (raw.headers or {}).get("ce-type", "").removeprefix(TYPE_PREFIX)
+            EVENTS_HANDLED.labels(self.subscription.durable,
+                                  named if named in EVENT_TYPES else "unreadable", "refused").inc()
         await asyncio.to_thread(self.record_refusal, self.settings.stream_name,
                                 raw.metadata.sequence.stream, raw.subject, reason,
                                 dict(raw.headers or {}), raw.data)

@@ -20,6 +20,7 @@ TYPE_PREFIX = "uk.doorstep."
 MSG_ID_HEADER = "Nats-Msg-Id"
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
+TRACE_EXTENSION = ("traceparent", "tracestate")  # CloudEvents distributed-tracing extension
 REQUIRED = ("ce-id", "ce-source", "ce-specversion")  # and ce-type, checked first
 # Printable ASCII but space, '"' and '%' goes into a header as it is (CloudEvents HTTP binding 3.1.3.2)
 HEADER_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
@@ -45,8 +46,11 @@ class WireMessage:
     body: bytes
 
 
-def to_wire(event: IntegrationEvent, *, root: str, source: str | None = None) -> WireMessage:
-    """`source` defaults to the event's own origin (the service owning its aggregate).
+def to_wire(event: IntegrationEvent, *, root: str, source: str | None = None,
+            trace: Mapping[str, str] | None = None) -> WireMessage:
+    """`source` defaults to the event's own origin (the service owning its aggregate); `trace`
+    is the W3C trace context (`traceparent`, `tracestate`), carried as the CloudEvents
+    distributed-tracing extension.
 
     The CloudEvents binary mode written directly: the same headers and body as the cloudevents
     library's `to_binary_event` (a test holds the two equal for every event type), at a fraction
@@ -64,6 +68,8 @@ def to_wire(event: IntegrationEvent, *, root: str, source: str | None = None) ->
         "correlationid": str(event.correlation_id),
         "causationid": str(event.causation_id or ""),
     }
+    if trace:
+        attributes.update({name: trace[name] for name in TRACE_EXTENSION if trace.get(name)})
     headers = {f"ce-{name}": _header(value) for name, value in attributes.items() if value}
     headers["content-type"] = CONTENT_TYPE
     headers[MSG_ID_HEADER] = attributes["id"]
@@ -100,6 +106,12 @@ def from_wire(headers: Mapping[str, str] | None, body: bytes) -> IntegrationEven
         return event_class.model_validate(data)
     except ValidationError as error:
         raise EnvelopeError(f"payload of {name} does not match its contract: {error}") from error
+
+
+def trace_of(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The W3C trace context a message carries in the distributed-tracing extension."""
+    return {name: unquote(headers[f"ce-{name}"]) for name in TRACE_EXTENSION
+            if headers and headers.get(f"ce-{name}")}
 
 
 def _time_header(at: datetime) -> str:

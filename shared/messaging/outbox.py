@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
@@ -19,13 +19,18 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, Tracking, TrackingRecorder
 
 from shared.contracts import IntegrationEvent
+from shared.observability import tracing
+from shared.observability.metrics import EVENTS_PUBLISHED
+from shared.observability.metrics import switch as metrics
 from shared.storage.freshcache import FreshCached
 
 log = logging.getLogger(__name__)
 
 Translate = Callable[[DomainEventProtocol[Any]], Sequence[IntegrationEvent]]
-# Starts publishing one event and gives back its acknowledgement, still to be awaited.
-Send = Callable[[IntegrationEvent], Awaitable[Awaitable[object]]]
+# Starts publishing one event (with the W3C trace context it carries on) and gives back its
+# acknowledgement, still to be awaited.
+Send = Callable[[IntegrationEvent, Mapping[str, str]], Awaitable[Awaitable[object]]]
+Window = list[tuple[int, list[Awaitable[object]], list[str]]]
 
 
 class OutboxRelay:
@@ -40,8 +45,10 @@ class OutboxRelay:
     window_size = 64
 
     def __init__(self, app: Application[Any], tracking: TrackingRecorder, translate: Translate,
-                 send: Send, *, poll_seconds: float = 0.05, fault: str = "") -> None:
+                 send: Send, *, poll_seconds: float = 0.05, fault: str = "",
+                 service: str = "") -> None:
         self.app = app
+        self.service = service or app.name
         self.tracking = tracking
         self.translate = translate
         self.send = send
@@ -54,6 +61,10 @@ class OutboxRelay:
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(self.position_name) or 0
+
+    def backlog(self) -> int:
+        """Events stored and not yet published (what a stalled relay leaves behind)."""
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position())
 
     def nudge(self) -> None:
         """Something was just stored: look now rather than at the next poll."""
@@ -74,15 +85,16 @@ class OutboxRelay:
         )
         progress = _Progress(start)
         try:
-            window: list[tuple[int, list[Awaitable[object]]]] = []
+            window: Window = []
             in_flight: set[Any] = set()
             for notification in notifications:
                 if notification.originator_id in in_flight or len(window) >= self.window_size:
                     await self._settle(window, progress)
                     window, in_flight = [], set()
                 domain_event = self._domain_event(notification)
-                acks = [await self.send(event) for event in self.translate(domain_event)]
-                window.append((notification.id, acks))
+                events = self.translate(domain_event)
+                acks = [await self._send(event, domain_event) for event in events]
+                window.append((notification.id, acks, [event.event_type() for event in events]))
                 in_flight.add(notification.originator_id)
             await self._settle(window, progress)
         finally:
@@ -90,22 +102,35 @@ class OutboxRelay:
                 await asyncio.to_thread(self._save, progress.done)
         return progress.done - start
 
+    async def _send(self, event: IntegrationEvent, stored: DomainEventProtocol[Any]
+                    ) -> Awaitable[object]:
+        """Publish in the trace of the request or message that stored the event."""
+        parent = tracing.fields_of(getattr(stored, "meta", None))
+        if not parent:
+            return await self.send(event, {})
+        with tracing.span(f"publish {event.event_type()}", tracing.SpanKind.PRODUCER, parent,
+                          {"messaging.system": "nats", "doorstep.event_type": event.event_type(),
+                           "doorstep.service": self.service}):
+            return await self.send(event, tracing.current_fields())
+
     def _domain_event(self, notification: Notification) -> DomainEventProtocol[Any]:
         if isinstance(self.app, FreshCached):  # what this process just stored, without decoding
             return self.app.stored_event(notification)
         return self.app.mapper.to_domain_event(notification)
 
-    async def _settle(self, window: list[tuple[int, list[Awaitable[object]]]],
-                      progress: _Progress) -> None:
-        results = await asyncio.gather(*(ack for _, acks in window for ack in acks),
+    async def _settle(self, window: Window, progress: _Progress) -> None:
+        results = await asyncio.gather(*(ack for _, acks, _ in window for ack in acks),
                                        return_exceptions=True)
         outcomes = iter(results)
-        for notification_id, acks in window:
+        for notification_id, acks, types in window:
             for _ in acks:
                 outcome = next(outcomes)
                 if isinstance(outcome, BaseException):
                     raise outcome
             progress.done = notification_id
+            if metrics.on:
+                for kind in types:
+                    EVENTS_PUBLISHED.labels(self.service, kind).inc()
         if window and self.fault == "exit-after-publish":
             log.warning("fault injection: exiting after publish, before saving position")
             os._exit(137)

@@ -41,6 +41,16 @@ class DoorstepSettings(BaseSettings):
     relay_hold: bool = Field(False, description="keep the outbox relay paused (maintenance)")
     relay_poll_seconds: float = 0.05
     fault: str = Field("", description="test-only fault injection, e.g. exit-after-publish")
+    metrics: bool = Field(True, description="Prometheus metrics at GET /metrics; 0 turns the "
+                                            "instrumentation off")
+    metrics_token: str | None = Field(None, description="if set, GET /metrics needs "
+                                                        "`Authorization: Bearer <token>`")
+    metrics_poll_seconds: float = Field(5.0, gt=0, description="how often consumer lag, outbox "
+                                                               "backlog and gauges are read")
+    otlp_endpoint: str | None = Field(None, description="OTLP/HTTP collector, e.g. "
+                                                        "http://collector:4318; unset: no export")
+    log_format: str = Field("text", pattern="^(text|json)$",
+                            description="json: one JSON object a line, with trace and span ids")
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> DoorstepSettings:

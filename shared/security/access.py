@@ -8,7 +8,7 @@ dependency), which finds its route here, checks the bearer token, the role and t
   answers 404, exactly as if it did not exist.
 - `trust`: trust-wide records (the audit trail, refused messages) of the token's own trust.
 - `catalogue`: shared, non-personal reference data (the policy packs): any signed-in role.
-- `public`: no token (health).
+- `public`: no token (health; metrics, which may ask for a scrape token of their own).
 
 A route with no entry is refused when the app is built: nothing is open by omission.
 """
@@ -74,6 +74,9 @@ P = "/schools/{urn}"  # the pages
 POLICY: dict[str, Rule] = {
     # every service
     "GET /health": Rule(frozenset(), Scope.PUBLIC),
+    # counts and gauges only, never personal data; the scraper may be held to a token
+    # (DOORSTEP_METRICS_TOKEN, checked by the route itself: shared/service/observed.py)
+    "GET /metrics": Rule(frozenset(), Scope.PUBLIC),
     "GET /operations/refused-messages": _trust(R.TRUST_IT, R.AUDITOR),
     # visits
     f"POST {S}/visits": _school(FRONT_LINE),

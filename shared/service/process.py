@@ -27,6 +27,7 @@ from shared.security.access import check_complete, enforce
 from shared.security.directory import SchoolDirectory
 from shared.security.register import StaffRegisters
 from shared.security.tokens import CurrentPrincipal
+from shared.service.observed import Observer, install, observe_forever
 from shared.storage.batching import CommandBatches
 from shared.storage.groupcommit import GroupCommitted
 
@@ -46,6 +47,7 @@ class Runtime:
     translate: Translate
     subscriptions: Sequence[Subscription] = ()
     background: Sequence[BackgroundTask] = ()
+    observers: Sequence[Observer] = ()  # the service's own gauges, read with the consumers' lag
     broker: NatsBroker | None = None
     publisher: EventPublisher | None = None
     relay: OutboxRelay | None = None
@@ -142,10 +144,14 @@ def _run_in_background(runtime: Runtime) -> None:
                                        source=f"/doorstep/{runtime.name}")
     tracking = runtime.app.factory.tracking_recorder()
     runtime.relay = OutboxRelay(runtime.app, tracking, runtime.translate,
-                                runtime.publisher.send,
-                                poll_seconds=settings.relay_poll_seconds, fault=settings.fault)
+                                runtime.publisher.send, poll_seconds=settings.relay_poll_seconds,
+                                fault=settings.fault, service=runtime.name)
     if not settings.relay_hold:
         runtime.tasks.append(asyncio.create_task(_forever("relay", runtime.relay.run_forever)))
+    if settings.metrics:
+        connection, relay = runtime.broker.connection, runtime.relay
+        runtime.tasks.append(asyncio.create_task(_forever("metrics", lambda: observe_forever(
+            runtime.name, settings, connection, runtime.consumers, relay, runtime.observers))))
     for background in runtime.background:
         runtime.tasks.append(asyncio.create_task(_forever(background.__name__,
                                                           _bind(background, runtime))))
@@ -219,6 +225,7 @@ def create_api(name: str, build: BuildRuntime, routers: Sequence[APIRouter],
                   responses=ERROR_RESPONSES, dependencies=[Depends(enforce)])
     api.state.settings = settings or DoorstepSettings()
     install_error_handlers(api)
+    install(api, name, api.state.settings)
 
     @api.get("/health", tags=["operations"])
     async def health(request: Request) -> JSONResponse:

@@ -15,6 +15,7 @@ again from a fresh load, as any command is (`shared/storage/commands.py`).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -33,6 +34,9 @@ class _Command:
     key: str
     run: Callable[[], Any]
     future: asyncio.Future[Any]
+    # the caller's context: a command runs as part of its own request (its trace), not the
+    # request that happened to start the batch
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
     saves: list[ProcessingEvent[Any]] = field(default_factory=list)
     result: Any = None
     error: BaseException | None = None
@@ -112,7 +116,7 @@ class CommandBatches:
                 continue
             try:
                 with saves_held_back(self.app, command.saves):
-                    command.result = command.run()
+                    command.result = command.context.run(command.run)
             except Exception as error:
                 command.error, command.saves = error, []
 
@@ -121,7 +125,7 @@ class CommandBatches:
             self.app.group_commit.record(_merged(command.saves))
         except IntegrityError:  # another writer got there first: run it again, saving as it goes
             try:
-                command.result = command.run()
+                command.result = command.context.run(command.run)
             except Exception as error:
                 command.error = error
         except Exception as error:

@@ -3,10 +3,12 @@
 Run: `python -m tests.benchmarks.e2e_throughput [--visits 200] [--check-ins 2000] [--in-flight 32]
 [--minutes 10]`
 (add `--database-url postgresql://...` or set BENCH_DATABASE_URL for the PostgreSQL run; `--stores
-sqlite,postgres` runs both). It starts the wheel's nats-server and the four services, measures raw
-JetStream acked publishes (256 in flight) on the same server first, then the same check-ins against a
-FastAPI route that does nothing (`http_ceiling.py`: no command here can pass it), puts `--visits`
-visits on site, then fires the check-ins over HTTP and waits until the records trail holds every
+sqlite,postgres` runs both; `--metrics both` runs each store with the services' Prometheus metrics
+off and then on, scraped every 5 s as Prometheus would, and prints what metrics cost).
+It starts the wheel's nats-server and the four services, measures raw JetStream acked publishes
+(256 in flight) on the same server first, then the same check-ins against a FastAPI route that
+does nothing (`http_ceiling.py`: no command here can pass it), puts `--visits` visits on site,
+then fires the check-ins over HTTP and waits until the records trail holds every
 accepted one. It prints, per store: raw rate, the empty route's rate, check-ins accepted per second,
 check-ins in the trail per second, HTTP p50/p99 latency, the ratios to raw JetStream and to the
 empty route, and the targets beside them.
@@ -136,7 +138,18 @@ async def check_ins(site: VisitsOnSite | EmptySite, total: int, in_flight: int, 
     return latencies, statuses, began
 
 
-async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+async def scraping(cluster: Cluster, every: float = 5.0) -> None:
+    """Prometheus's part: every process's /metrics, every few seconds, for as long as it runs."""
+    async with aiohttp.ClientSession() as client:
+        while True:
+            for process in cluster.processes.values():
+                async with client.get(f"{process.url}/metrics") as response:
+                    await response.read()
+            await asyncio.sleep(every)
+
+
+async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics: bool = True
+                    ) -> dict[str, Any]:
     server = start_nats_server(folder / "nats")
     tag = uuid4().hex[:8]
     database_url = args.database_url if store == "postgres" else None
@@ -145,7 +158,8 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
                                 schema_suffix=f"_bench{tag}", database_url=database_url)
     env = {"DOORSTEP_NATS_URL": server.url, "DOORSTEP_STREAM_NAME": settings.stream_name,
            "DOORSTEP_SUBJECT_ROOT": settings.subject_root, "DOORSTEP_DATA_DIR": str(settings.data_dir),
-           "DOORSTEP_SCHEMA_SUFFIX": settings.schema_suffix}
+           "DOORSTEP_SCHEMA_SUFFIX": settings.schema_suffix,
+           "DOORSTEP_METRICS": "1" if metrics else "0"}
     if database_url:
         env["DOORSTEP_DATABASE_URL"] = database_url
     cluster = Cluster.build(service_env(env), args.logs or folder / "logs")
@@ -161,6 +175,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         pids["nats-server"] = server.process.pid
         cpu_before = cpu_seconds(pids)
         samples = [rss_before]
+        scraper = asyncio.create_task(scraping(cluster)) if metrics else None
         latencies, statuses, began = await check_ins(
             site, args.check_ins, args.in_flight, minutes=args.minutes,
             on_minute=lambda: samples.append(rss_of(cluster)))
@@ -170,6 +185,8 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
                     "the trail catch up", seconds=300,
                     ready=lambda in_trail: in_trail >= before + accepted)
         in_trail_at = time.perf_counter()
+        if scraper is not None:
+            scraper.cancel()
         cpu_used = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(pids).items()}
         rss_after = rss_of(cluster)
     finally:
@@ -177,7 +194,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path) -> dict[
         server.stop()
     latencies.sort()
     return {
-        "store": store, "raw": raw, "ceiling": ceiling, "statuses": dict(statuses),
+        "store": store, "metrics": metrics, "raw": raw, "ceiling": ceiling, "statuses": dict(statuses),
         "accepted_rate": accepted / (accepted_at - began),
         "trail_rate": accepted / (in_trail_at - began),
         "p50_ms": statistics.median(latencies) * 1000,
@@ -212,7 +229,8 @@ def rss_of(cluster: Cluster) -> dict[str, float]:
 def report(result: dict[str, Any]) -> None:
     ratio = result["trail_rate"] / result["raw"]
     floor = f" and >= {TARGET_PG_RATE:.0f}/s" if result["store"] == "postgres" else ""
-    print(f"\n== {result['store']}  (HTTP statuses {result['statuses']}; 0 = connection broke)")
+    print(f"\n== {result['store']}, metrics {'on' if result['metrics'] else 'off'}  "
+          f"(HTTP statuses {result['statuses']}; 0 = connection broke)")
     print(f"raw JetStream acked publish   {result['raw']:>9,.0f} msg/s")
     print(f"empty FastAPI route (ceiling) {result['ceiling']:>9,.0f} req/s   "
           f"({result['ceiling'] / result['raw']:.3f} of raw: no FastAPI command can pass this)")
@@ -244,6 +262,10 @@ def main() -> None:
                              "service's RSS minute by minute (memory stays flat?)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--logs", type=Path, default=None, help="keep the services' logs here")
+    parser.add_argument("--metrics", choices=("on", "off", "both"), default="on",
+                        help="both: each store with metrics off, then on, and the cost printed")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --metrics both: alternate off and on this many times")
     parser.add_argument("--stores", default=None,
                         help="comma-separated: sqlite,postgres (default: sqlite, and postgres "
                              "when a database URL is given)")
@@ -251,9 +273,34 @@ def main() -> None:
     stores = (args.stores or ("sqlite,postgres" if args.database_url else "sqlite")).split(",")
     if "postgres" in stores and not args.database_url:
         parser.error("--stores postgres needs --database-url or BENCH_DATABASE_URL")
+    settings = {"on": [True], "off": [False], "both": [False, True] * args.rounds}[args.metrics]
     for store in stores:
-        with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder:
-            report(asyncio.run(run_store(store, args, Path(folder))))
+        results = []
+        for metrics in settings:
+            with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder:
+                results.append(asyncio.run(run_store(store, args, Path(folder), metrics)))
+                report(results[-1])
+        if args.metrics == "both":
+            compare_metrics(store, results)
+
+
+def compare_metrics(store: str, results: list[dict[str, Any]]) -> None:
+    """What metrics cost: check-ins into the trail per second with them on, over off (median of
+    the rounds), and the CPU per check-in beside it. The goal: under 5% lost."""
+    def median(metrics: bool, key: str) -> float:
+        return statistics.median(value(r, key) for r in results if r["metrics"] is metrics)
+
+    def value(result: dict[str, Any], key: str) -> float:
+        found = result[key]
+        return float(sum(found.values()) if isinstance(found, dict) else found)
+
+    on, off = median(True, "trail_rate"), median(False, "trail_rate")
+    cpu_on, cpu_off = median(True, "cpu_ms"), median(False, "cpu_ms")
+    print(f"\n== {store}: metrics on / off ({len(results) // 2} round(s) each)")
+    print(f"check-ins in the trail        {on:,.0f} / {off:,.0f} per s   ratio {on / off:.3f}   "
+          f"(cost {1 - on / off:+.1%}; goal under 5%)")
+    print(f"CPU ms per check-in           {cpu_on:.2f} / {cpu_off:.2f}   "
+          f"(+{cpu_on / cpu_off - 1:.1%})", flush=True)
 
 
 if __name__ == "__main__":

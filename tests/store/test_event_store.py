@@ -75,7 +75,7 @@ async def test_the_relay_publishes_in_order_and_resumes_where_it_stopped(
         settings: DoorstepSettings) -> None:
     published: list[IntegrationEvent] = []
 
-    async def publish(event: IntegrationEvent) -> asyncio.Future[None]:
+    async def publish(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
         published.append(event)
         acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         acknowledged.set_result(None)
@@ -113,7 +113,7 @@ async def test_a_failed_acknowledgement_keeps_the_position_before_it(
     sent: list[IntegrationEvent] = []
     refuse = {2}  # the third publish gets no acknowledgement
 
-    async def send(event: IntegrationEvent) -> asyncio.Future[None]:
+    async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
         ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if len(sent) in refuse:
             ack.set_exception(TimeoutError("no ack from JetStream"))
