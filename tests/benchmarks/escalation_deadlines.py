@@ -17,6 +17,12 @@ A policy minute lasts `--minute-seconds` (1 by default). Only the first deadline
 the benchmark; every later step (the ladder climbing after 10, 15 and 15 minutes, then repeating
 every 15 until someone answers) follows the policy minute. At 1 s a minute, each escalated visit
 climbs 60 times as often as in a real deployment: a stress well beyond what a deployment sees.
+
+Each arrival is dated 25 policy minutes before its deadline and a check-in's reminder is due 10
+policy minutes before it, so with a 60 s minute and a lead under 600 s the earliest visits'
+reminders are already due as they are taken in: the service fires them during the ingest. A
+`--baseline-visits` run uses the same settings, so its ratio compares like with like; a lead of
+3600 s keeps anything from falling due during the ingest.
 """
 
 from __future__ import annotations
