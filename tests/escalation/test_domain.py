@@ -115,6 +115,28 @@ def test_a_visits_check_ins_are_known_by_number_so_the_watch_does_not_grow(app, 
     assert app.recorder.max_notification_id() == stored  # a repeat stores nothing
 
 
+def test_a_long_visits_reminders_and_answered_misses_are_not_kept(app, clock):
+    visit = Visit()
+    tell(app, visit.departed(arrive_in=timedelta(minutes=1), back_in=timedelta(hours=200)),
+         visit.arrived(clock.now))
+    watch_id = Watch.create_id(visit.visit_id)
+    for sequence in range(1, 101):
+        clock.now += timedelta(minutes=26 if sequence > 1 else 16)  # past its reminder
+        app.fire(watch_id)
+        assert app.repository.get(watch_id).reminded == [f"check_in:{sequence}"]
+        if sequence % 10 == 0:  # now and then one is missed, then made late
+            clock.now += timedelta(minutes=10)
+            app.fire(watch_id)
+            assert f"check_in:{sequence}" in app.repository.get(watch_id).missed
+        tell(app, visit.checked_in(sequence, clock.now))
+    watch: Watch = app.repository.get(watch_id)
+    assert watch.last_sequence == 100
+    assert watch.reminded == [], "answered: nothing kept for them"
+    assert watch.missed == []
+    assert len(watch.causes) == 2
+    assert watch.next_due(60.0) == clock.now + timedelta(minutes=25), "the next reminder"
+
+
 def test_the_first_to_acknowledge_owns_it_and_resolution_needs_an_owner(app, clock):
     visit = Visit()
     tell(app, visit.departed(arrive_in=timedelta(minutes=1), back_in=timedelta(hours=2)),

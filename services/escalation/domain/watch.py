@@ -120,6 +120,10 @@ class Watch(Aggregate):
             self.arrived_at = self.arrived_at or at
         self.last_contact_at = max(self.last_contact_at or at, at)
         self.last_sequence = max(self.last_sequence, sequence)
+        # what was reminded of or missed up to this check-in is answered: kept no longer, so a
+        # long visit's Watch does not grow with its check-ins
+        self.reminded = [key for key in self.reminded if not self._answered(key)]
+        self.missed = [key for key in self.missed if not self._answered(key)]
 
     @event("WentAway")
     def went_away(self, cause: str, at: datetime, expected_return: datetime | None,
@@ -141,6 +145,10 @@ class Watch(Aggregate):
         self._note(cause)
         self.open_escalation = escalation_id
         self.escalations.append(escalation_id)
+
+    def _answered(self, key: str) -> bool:
+        kind, _, sequence = key.partition(":")
+        return kind == "check_in" and int(sequence) <= self.last_sequence
 
     def _note(self, cause: str) -> None:
         self.causes.append(cause)
