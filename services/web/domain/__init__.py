@@ -14,8 +14,9 @@ OUT = ("en_route", "on_site", "left_property")
 STATUS = {"VisitRequested": "requested", "VisitAuthorised": "authorised",
           "VisitDeclined": "declined", "Departed": "en_route", "Arrived": "on_site",
           "LeftProperty": "left_property", "Returned": "returned", "VisitCancelled": "cancelled"}
-# Heard, but nothing a board shows: a board that opened a Home Visits Log must not redraw for it.
-UNSHOWN = frozenset({"HomeVisitLogOpened"})
+# Heard, but nothing a board shows: a board that opened a Home Visits Log must not redraw for it,
+# and a ladder changed is the school's contacts, not a live escalation (it has no escalation id).
+UNSHOWN = frozenset({"HomeVisitLogOpened", "EscalationLadderChanged"})
 TRIGGERS = {"arrival_overdue": "arrival overdue", "check_in_missed": "check-in missed",
             "no_one_home_wait": "no-one-home wait over", "return_overdue": "return overdue",
             "duress": "DURESS"}
