@@ -44,17 +44,23 @@ class Backend:
     async def call(self, session: Session, method: str, service: str, path: str,
                    body: dict[str, Any] | None = None, params: dict[str, Any] | None = None
                    ) -> Answer:
-        response = await self.client.request(
-            method, self.urls[service] + path, json=body, params=params,
-            headers={"Authorization": f"Bearer {session.token}"})
+        try:
+            response = await self.client.request(
+                method, self.urls[service] + path, json=body, params=params,
+                headers={"Authorization": f"Bearer {session.token}"})
+        except httpx.TransportError as error:
+            return unreachable(service, error)
         return _answer(response)
 
     async def upload(self, session: Session, service: str, path: str, data: bytes,
                      params: dict[str, Any]) -> Answer:
         """A file (a school's MIS export) as the body, `text/csv`; an import takes its time."""
-        response = await self.client.post(
-            self.urls[service] + path, content=data, params=params, timeout=UPLOAD_SECONDS,
-            headers={"Authorization": f"Bearer {session.token}", "Content-Type": "text/csv"})
+        try:
+            response = await self.client.post(
+                self.urls[service] + path, content=data, params=params, timeout=UPLOAD_SECONDS,
+                headers={"Authorization": f"Bearer {session.token}", "Content-Type": "text/csv"})
+        except httpx.TransportError as error:
+            return unreachable(service, error)
         return _answer(response)
 
     async def download(self, session: Session, service: str, path: str, params: dict[str, Any]
@@ -70,6 +76,13 @@ class Backend:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def unreachable(service: str, error: httpx.TransportError) -> Answer:
+    """A service that did not answer (down, restarting, too slow): a page that says so, not a
+    500; nothing was done, so the person can try again."""
+    return Answer(503, {"detail": f"the {service} service did not answer ({type(error).__name__})"
+                                  ": nothing was changed; try again in a moment"})
 
 
 def _answer(response: httpx.Response) -> Answer:

@@ -3,8 +3,8 @@
     .venv/bin/python tests/benchmarks/trust_dashboard.py [--schools 50] [--loads 20]
         [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
-Starts a nats-server and the records and web processes, gives both trusts a year of history in
-records' read models (every school: a day's activity for each of 365 days, open incidents and
+Starts a nats-server and the authorisation, records and web processes, gives both trusts a year
+of history in records' read models (every school: a day's activity for each of 365 days, open incidents and
 concerns), then loads `/trust` as each trust's auditor `--loads` times and prints the p95 of
 each and their ratio. Target: the big trust's page in no more than 3 times the small one's.
 """
@@ -43,7 +43,7 @@ def schools_file(folder: Path, schools: int) -> Path:
     big = [{"urn": f"{700000 + n:06d}", "name": f"School {n:02d}"} for n in range(schools)]
     path = folder / "schools.yaml"
     path.write_text(yaml.safe_dump({"trusts": {BIG: big, SMALL: [{"urn": "699999",
-                                                                  "name": "The Only School"}]}}))
+                                                                  "name": "School One"}]}}))
     return path
 
 
@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         "subject_root": settings.subject_root, "data_dir": settings.data_dir,
         "schema_suffix": settings.schema_suffix, "schools_file": settings.schools_file,
         "database_url": args.database_url}.items() if value}
-    cluster = Cluster.build(service_env(env), folder / "logs", names=("records", "web"))
+    cluster = Cluster.build(service_env(env), folder / "logs", names=("authorisation", "records", "web"))
     try:
         cluster.start()
         rows = a_year_of_history(settings, {
