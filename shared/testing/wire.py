@@ -62,3 +62,19 @@ class EventTap:
         await self.wait_for(lambda seen: len([s for s in seen if s.event.event_type() == name])
                             >= count, timeout, f"{count} x {name}")
         return self.of_type(name)
+
+
+async def where_it_stopped(settings: DoorstepSettings) -> str:
+    """The stream's subjects and each durable consumer's progress, for a failure to name where
+    an event stopped: never published, or published and not taken."""
+    nc = await nats.connect(settings.nats_servers, **connect_options(settings))
+    try:
+        jsm = nc.jsm()
+        info = await jsm.stream_info(settings.stream_name, subjects_filter=">")
+        consumers = [f"{c.name}: delivered {c.delivered and c.delivered.stream_seq}, ack floor "
+                     f"{c.ack_floor and c.ack_floor.stream_seq}, pending {c.num_pending}, "
+                     f"awaiting ack {c.num_ack_pending}, redelivered {c.num_redelivered}"
+                     for c in await jsm.consumers_info(settings.stream_name)]
+        return f"stream {info.state.subjects}; consumers {consumers}"
+    finally:
+        await nc.close()

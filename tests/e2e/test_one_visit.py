@@ -6,30 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import nats
 import psycopg
 import pytest
 
-from shared.messaging.credentials import connect_options
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
 from shared.testing.polling import until
+from shared.testing.wire import where_it_stopped
 from tests.visits.stories import URN, sign_out, visit_request
-
-
-async def where_it_stopped(settings: DoorstepSettings) -> str:
-    """The stream's subjects and each durable consumer's progress, for a failure to name."""
-    nc = await nats.connect(settings.nats_servers, **connect_options(settings))
-    try:
-        jsm = nc.jsm()
-        info = await jsm.stream_info(settings.stream_name, subjects_filter=">")
-        consumers = [f"{c.name}: delivered {c.delivered.stream_seq}, ack floor "
-                     f"{c.ack_floor.stream_seq}, pending {c.num_pending}, "
-                     f"awaiting ack {c.num_ack_pending}, redelivered {c.num_redelivered}"
-                     for c in await jsm.consumers_info(settings.stream_name)]
-        return f"stream {info.state.subjects}; consumers {consumers}"
-    finally:
-        await nc.close()
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 STAFF = ["staff-0001", "staff-0002"]

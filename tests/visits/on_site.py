@@ -12,6 +12,7 @@ from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.http import client_for
 from shared.testing.polling import until
+from shared.testing.wire import where_it_stopped
 from tests.visits.stories import URN, sign_out, visit_request
 
 STAFF = ["staff-0001", "staff-0002"]
@@ -70,8 +71,12 @@ class VisitsOnSite:
         created.raise_for_status()
         visit_id: str = created.json()["visit_id"]
         base = self.base(visit_id)
-        await until(lambda: dsl.get(f"{base}/authorisation"), f"visit {visit_id} reach authorisation",
-                    seconds=WAIT, ready=lambda answer: answer.status_code == 200)
+        try:
+            await until(lambda: dsl.get(f"{base}/authorisation"),
+                        f"visit {visit_id} reach authorisation", seconds=WAIT,
+                        ready=lambda answer: answer.status_code == 200)
+        except AssertionError as error:  # say where it stopped: the stream, or a consumer
+            raise AssertionError(f"{error}; {await where_it_stopped(self.settings)}") from error
         (await dsl.post(f"{base}/risk-assessments", json={"kind": "initial", "score": 4})
          ).raise_for_status()
         (await dsl.post(f"{base}/decision", json=AUTHORISE)).raise_for_status()
