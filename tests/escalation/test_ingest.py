@@ -5,32 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from services.escalation.application import EscalationApplication, Timing
 from services.escalation.domain import Watch
 from services.escalation.scheduler import DeadlineIndex
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.meta import reaction_meta
-from shared.runtime.settings import DoorstepSettings
 from shared.storage.batching import CommandBatches
-from shared.storage.store import store_env
-from shared.testing.servers import schema_suffix
 from tests.escalation.story import Visit
 
 SYSTEM = Actor(id="escalation", role=Role.SYSTEM)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def env(request, tmp_path: Path) -> dict[str, str]:
-    suffix = schema_suffix()
-    settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=suffix)
-    if request.param == "postgres":
-        settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=suffix,
-                                    database_url=request.getfixturevalue("database_url"))
-    return store_env(settings, "escalation")
 
 
 async def take_in(app: EscalationApplication, batches: CommandBatches, index: DeadlineIndex,

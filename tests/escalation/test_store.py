@@ -4,7 +4,6 @@ both fire the same deadline record one escalation. On SQLite and on PostgreSQL."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -14,22 +13,9 @@ from services.escalation.domain import Escalation, Watch
 from services.escalation.scheduler import DeadlineIndex
 from shared.contracts import Actor, Role
 from shared.contracts.meta import reaction_meta
-from shared.runtime.settings import DoorstepSettings
-from shared.storage.store import store_env
-from shared.testing.servers import schema_suffix
 from tests.escalation.story import Visit
 
 SYSTEM = Actor(id="escalation", role=Role.SYSTEM)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def env(request, tmp_path: Path) -> dict[str, str]:
-    suffix = schema_suffix()
-    settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=suffix)
-    if request.param == "postgres":
-        settings = DoorstepSettings(data_dir=tmp_path / "data", schema_suffix=suffix,
-                                    database_url=request.getfixturevalue("database_url"))
-    return store_env(settings, "escalation")
 
 
 def test_a_restarted_service_and_a_second_writer_agree_on_one_escalation(env):
