@@ -37,6 +37,19 @@ def issued_schemas(names: set[str]) -> set[str]:
     return {name for name in names if any(name.endswith(suffix) for suffix in _ISSUED)}
 
 
+def drop_schemas(database_url: str | None, suffix: str) -> None:
+    """Drop every schema a test's settings made (`<service><suffix>`), once the test is done."""
+    if not database_url:
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        for (schema,) in connection.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"%{suffix}"]
+                ).fetchall():
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 class NoServer(RuntimeError):
     """No way to get this server on this machine."""
 

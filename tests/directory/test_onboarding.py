@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.polling import until
+from shared.testing.servers import drop_schemas
 from tests.visits.stories import visit_request
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
@@ -32,12 +32,7 @@ def settings(request: pytest.FixtureRequest, make_settings, tmp_path: Path
         if request.param == "postgres" else {}
     made = make_settings(schools_file=schools, default_trust="t1", **extra)
     yield made
-    if made.database_url:
-        with psycopg.connect(made.database_url, autocommit=True) as connection:
-            for (schema,) in connection.execute(
-                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                    [f"%{made.schema_suffix}"]).fetchall():
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    drop_schemas(made.database_url, made.schema_suffix)
 
 
 def as_(settings: DoorstepSettings, user: str, role: str, trust: str = "t1",

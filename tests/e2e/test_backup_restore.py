@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from services.records.bootstrap import trail_cipher
@@ -23,6 +22,7 @@ from shared.storage.keystore import DataSubject, open_key_store
 from shared.storage.sealing import SHREDDED
 from shared.testing.http import client_for
 from shared.testing.polling import until
+from shared.testing.servers import drop_schemas
 from shared.testing.wire import EventTap
 from tests.e2e.restoring import doorstep, empty_deployment
 from tests.visits.on_site import VisitsOnSite
@@ -46,11 +46,7 @@ def deployment(request: pytest.FixtureRequest, make_settings, tmp_path: Path
     settings = make_settings(database_url=request.getfixturevalue("database_url"),
                              shred_list=shreds)
     yield settings
-    with psycopg.connect(settings.database_url, autocommit=True) as connection:
-        for (schema,) in connection.execute(
-                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                [f"%{settings.schema_suffix}"]).fetchall():
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    drop_schemas(settings.database_url, settings.schema_suffix)
 
 
 def urls(cluster) -> dict[str, str]:  # type: ignore[no-untyped-def]

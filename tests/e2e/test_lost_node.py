@@ -11,12 +11,12 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.nats_cluster import NatsCluster
 from shared.testing.polling import until
+from shared.testing.servers import drop_schemas
 from tests.e2e.test_nothing_lost import history, restart
 from tests.visits.on_site import VisitsOnSite
 
@@ -39,12 +39,7 @@ def on_a_cluster(request: pytest.FixtureRequest, make_settings, tmp_path: Path
         yield settings, nats
     finally:
         nats.stop()
-        if settings.database_url:
-            with psycopg.connect(settings.database_url, autocommit=True) as connection:
-                for (schema,) in connection.execute(
-                        "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                        [f"%{settings.schema_suffix}"]).fetchall():
-                    connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        drop_schemas(settings.database_url, settings.schema_suffix)
 
 
 async def check_ins(on_site: VisitsOnSite, visit_ids: list[str], answered: Counter[str],

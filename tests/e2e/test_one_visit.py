@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.http import client_for
 from shared.testing.polling import until
+from shared.testing.servers import drop_schemas
 from shared.testing.wire import where_it_stopped
 from tests.visits.stories import URN, sign_out, visit_request
 
@@ -40,11 +40,7 @@ def stores(request: pytest.FixtureRequest, make_settings) -> Iterator[DoorstepSe
         return
     settings = make_settings(database_url=request.getfixturevalue("database_url"))
     yield settings
-    with psycopg.connect(settings.database_url, autocommit=True) as connection:
-        for (schema,) in connection.execute(
-                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                [f"%{settings.schema_suffix}"]).fetchall():
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    drop_schemas(settings.database_url, settings.schema_suffix)
 
 
 async def test_one_visit_travels_through_all_four_services(stores, make_cluster) -> None:
