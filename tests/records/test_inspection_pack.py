@@ -24,7 +24,7 @@ from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.sealing import sealer_for
 from tests.records.stories import SCHOOL, visit_story
-from tests.records.test_trail_skeleton import publisher, wait_for_history
+from tests.records.test_trail_skeleton import publish_all, wait_for_history
 
 NEIGHBOUR = "654321"  # another school of the same trust, whose visits share the trust's chain
 TERM = ["--from", "2026-09-01", "--to", "2026-12-18"]
@@ -132,12 +132,7 @@ async def test_the_records_service_zips_the_pack_for_a_dsl_with_names_opened_in_
     token = mint_token(settings, user="dsl-1", role="dsl", schools=[SCHOOL])
     staff = mint_token(settings, user="s1", role="staff", schools=[SCHOOL])
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as client:
-        broker, events = await publisher(settings)
-        try:
-            for event in story:
-                await events.publish(event)
-        finally:
-            await broker.stop()
+        await publish_all(settings, story)
         url = f"/v1/schools/{SCHOOL}/visits/{story[0].visit_id}/history"
         await asyncio.to_thread(wait_for_history, client, url, len(story))
         term = {"from_date": "2026-09-01", "to_date": "2026-12-18"}

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from faststream.nats import NatsBroker
 
 from services.records.bootstrap import create_app
+from shared.contracts import IntegrationEvent
 from shared.messaging.bus import EventPublisher, ensure_stream
 from shared.messaging.envelope import to_wire
 from shared.runtime.settings import DoorstepSettings
@@ -43,6 +44,16 @@ async def publisher(settings: DoorstepSettings) -> tuple[NatsBroker, EventPublis
     return broker, EventPublisher(broker, settings)
 
 
+async def publish_all(settings: DoorstepSettings, events: list[IntegrationEvent]) -> None:
+    """Publish each event on the stream, in order, as the services' relays would."""
+    broker, publisher_ = await publisher(settings)
+    try:
+        for event in events:
+            await publisher_.publish(event)
+    finally:
+        await broker.stop()
+
+
 def wait_for_history(client: TestClient, url: str, count: int, timeout: float = 20.0
                      ) -> list[dict[str, Any]]:
     """The visit's history, once it holds `count` events."""
@@ -57,12 +68,7 @@ def wait_for_history(client: TestClient, url: str, count: int, timeout: float = 
 async def test_history_lists_every_service_s_events_in_order_with_who_and_why(
         settings: DoorstepSettings, records: TestClient) -> None:
     story = visit_story(sealer=sealer_for(settings))
-    broker, events = await publisher(settings)
-    try:
-        for event in story:
-            await events.publish(event)
-    finally:
-        await broker.stop()
+    await publish_all(settings, story)
     url = f"/v1/schools/{SCHOOL}/visits/{story[0].visit_id}/history"
     history = await asyncio.to_thread(wait_for_history, records, url, len(story))
     assert [e["type"] for e in history] == [e.event_type() for e in story]

@@ -14,7 +14,7 @@ from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.polling import until_sync
 from tests.records.stories import START, TRUST, visit_story
-from tests.records.test_trail_skeleton import publisher
+from tests.records.test_trail_skeleton import publish_all
 
 pytestmark = pytest.mark.nats
 OURS, ALSO_OURS, THEIRS = "123456", "234567", "345678"
@@ -30,13 +30,7 @@ async def test_one_read_gives_every_school_of_the_trust_and_none_of_another(
         settings: DoorstepSettings) -> None:
     stories = [visit_story(school=OURS), visit_story(school=ALSO_OURS),
                visit_story(school=OURS), visit_story(trust="other-trust", school=THEIRS)]
-    broker, events = await publisher(settings)
-    try:
-        for story in stories:
-            for event in story:
-                await events.publish(event)
-    finally:
-        await broker.stop()
+    await publish_all(settings, [event for story in stories for event in story])
     token = mint_token(settings, user="aud-1", role="auditor", schools=[], trust=TRUST)
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as records:
         answer = until_sync(lambda: records.get("/v1/dashboard/daily-activity"),
