@@ -112,8 +112,9 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
         live: Live | None = getattr(request.app.state, "live", None)
         if live is None or not live.jetstream.ready:
             reason = live.jetstream.status if live else "starting"
-            return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
-        return JSONResponse({"status": "ok"})
+            return JSONResponse({"service": "web", "status": "not ready", "reason": reason},
+                                status_code=503)
+        return JSONResponse({"service": "web", "status": "ok"})
 
     api.add_exception_handler(HTTPException, _http_problem)  # type: ignore[arg-type]
     api.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

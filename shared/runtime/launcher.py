@@ -22,11 +22,19 @@ SERVICES = ("visits", "authorisation", "escalation", "records")
 EVERYTHING = (*SERVICES, "web")  # the four services and the pages people use
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port nothing listens on now and that this process has not handed out before: two
+    services given the same port would have one answer for both."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
@@ -58,9 +66,10 @@ class ServiceProcess:
                 raise RuntimeError(f"{self.name} exited ({self.process.returncode}); "
                                    f"see {self.log_file}:\n{self.tail()}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                answer = httpx.get(f"{self.url}/health", timeout=2)
+                if answer.status_code == 200 and answer.json().get("service") == self.name:
+                    return  # this service, not another process that took its port
+            except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.2)
         raise TimeoutError(f"{self.name} not ready in {timeout}s:\n{self.tail()}")

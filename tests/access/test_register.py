@@ -63,8 +63,8 @@ async def test_a_leaver_is_refused_at_once_by_every_service(make_settings, make_
     async with visits, office:
         for person, roles in (("staff-0001", ["staff"]), ("dsl-0001", ["dsl"])):
             named = {"roles": roles, "name": f"Person {person}", "mobile": "07700 955801"}
-            assert (await office.put(f"/v1/schools/{URN}/staff/{person}",
-                                     json=named)).status_code == 200
+            put = await office.put(f"/v1/schools/{URN}/staff/{person}", json=named)
+            assert put.status_code == 200, put.text
 
         async def request() -> httpx.Response:
             return await visits.post(f"/v1/schools/{URN}/visits",
