@@ -55,6 +55,7 @@ from shared.messaging.nats_server import start_nats_server
 from shared.runtime.launcher import Cluster, service_env
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.sealing import household, scratch_sealer
+from tests.benchmarks.proc import cpu_seconds, peak_rss_mb, rss_mb
 
 INTERVAL, WAIT, GRACE = 60, 20, 5  # policy minutes (the defaults, but the interval)
 
@@ -78,27 +79,7 @@ def visit_events(due: datetime, school: str, minute: float) -> list[contract.Vis
     return [departed, contract.Arrived(**base, event_id=uuid4(), occurred_at=arrived)]
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 GOAL_P99, GOAL_INGEST_SHARE, GOAL_RSS_MB, GOAL_RATE_RATIO = 1.0, 1 / 3, 1024.0, 0.8
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) the process has used so far, read from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def ingest(args: argparse.Namespace, js: Any, settings: DoorstepSettings, pid: int,

@@ -38,8 +38,8 @@ def empty_api() -> FastAPI:
 
 
 @contextmanager
-def empty_service() -> Iterator[str]:
-    """Start the empty route as its own process; yields its base URL."""
+def empty_service() -> Iterator[tuple[str, int]]:
+    """Start the empty route as its own process; yields its base URL and its pid."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.http_ceiling",
                                 "--port", str(port)], cwd=ROOT,
@@ -49,7 +49,7 @@ def empty_service() -> Iterator[str]:
         until_sync(lambda: httpx.get(f"{url}/health", timeout=1), "the empty route up",
                    seconds=30, every=0.1, ready=lambda answer: answer.status_code == 200,
                    ignoring=(httpx.HTTPError,))
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(15)
