@@ -55,10 +55,11 @@ class Onboarding(SchoolRecords):
         return found
 
     def schools(self, trust_id: str) -> list[School]:
-        """The trust's schools, read from the store (so a school just onboarded is listed)."""
+        """The trust's schools, read from the store (so a school just onboarded is listed); to
+        look at, not to change (the cached aggregates themselves, not copies)."""
         topic = get_topic(School.Onboarded)  # type: ignore[attr-defined]
         onboarded = self.recorder.select_notifications(start=None, limit=100_000, topics=[topic])
-        found = [self.find(UUID(str(n.originator_id)), School) for n in onboarded]
+        found = [self.find(UUID(str(n.originator_id)), School, copy=False) for n in onboarded]
         return sorted((s for s in found if s is not None and s.trust_id == trust_id),
                       key=lambda s: (s.archived, s.details["name"].casefold()))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -40,6 +41,10 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
     # SIGTERM drains like Ctrl-C: uvicorn runs the lifespan shutdown (broker drained, store closed)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     api = make_api()
+    # What was built to start (modules, models, routes: most of the process's objects) lives as
+    # long as the process: the collector's full passes skip it rather than walk it every time
+    # (each pass took about 100 ms in records and the pages, on the trust page's loads).
+    gc.freeze()
     # as JSON lines, uvicorn's own lines go through the root handler too, not its formatter
     config = uvicorn.Config(api, host=args.host, port=args.port, log_level="warning",
                             timeout_graceful_shutdown=10,

@@ -12,7 +12,12 @@ from uuid import uuid4
 import pytest
 
 from services.authorisation.application import AuthorisationApp
-from services.authorisation.commands import AssessmentIn, AssignmentIn, DecisionIn
+from services.authorisation.commands import (
+    AssessmentIn,
+    AssignmentIn,
+    DecisionIn,
+    SchoolDetailsIn,
+)
 from services.authorisation.domain import VisitCase
 from services.authorisation.policy_reviews import review_state
 from services.authorisation.schools import SERVICE_ACTOR
@@ -94,7 +99,26 @@ def versions_story(make: Callable[[], AuthorisationApp]) -> None:
     assert [v["version"] for v in again.pack_versions("ordsall-primary", TRUST)] == [1, 2]
     assert again.pack_versions("ordsall-primary", "another-trust") == \
         [again.pack_versions("ordsall-primary", TRUST)[0]]  # another trust sees only the code's
+    reviews_say_what_each_school_says(again)
     again.close()
+
+
+def reviews_say_what_each_school_says(app: AuthorisationApp) -> None:
+    """The trust's reviews, read for all its schools at once, are each school's own status;
+    another trust's school and an archived one are not listed."""
+    for urn, trust, name in ((URN, TRUST, "Ordsall"), ("100009", TRUST, "Second school"),
+                             ("100010", "another-trust", "Elsewhere"), ("100011", TRUST, "Shut")):
+        app.onboard(urn, trust, SchoolDetailsIn(name=name, policy_pack="ordsall-primary"), IT)
+    app.archive_school("100011", "merged", IT)
+    for day in (date.today(), date.today() + timedelta(days=400)):
+        reviews = app.policy_reviews(TRUST, day)
+        assert [(r["urn"], r["version"]) for r in reviews] == [(URN, 2), ("100009", 1)]
+        for review in reviews:
+            status = app.policy_status(review["urn"], TRUST, day)
+            assert review == {"urn": review["urn"], "name": review["name"], **{
+                k: v for k, v in status.items() if k not in ("versions", "adoptions")}}
+        assert [r["review_due"] for r in reviews] == ["2027-11-30", "2026-11-30"]
+    assert [r["urn"] for r in app.policy_reviews("another-trust")] == ["100010"]
 
 
 def test_versions_on_sqlite(tmp_path: Path) -> None:

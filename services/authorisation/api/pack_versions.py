@@ -37,15 +37,7 @@ def upload_school_pack(urn: SchoolUrn, body: PackUploadIn, request: Request,
 def policy_reviews(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Each school of the trust: the version it decides under and when its policy is due for
     review (overdue, due within a month, current), by the policy's own text."""
-    app = app_of(request)
-    rows = []
-    for school in app.schools(principal.trust_id):
-        if school.archived:
-            continue
-        status = app.policy_status(school.school_urn, principal.trust_id)
-        rows.append({"urn": school.school_urn, "name": school.details["name"],
-                     **{k: v for k, v in status.items() if k not in ("versions", "adoptions")}})
-    return rows
+    return app_of(request).policy_reviews(principal.trust_id)
 
 
 @router.get("/v1/policy-packs/{name}/versions")

@@ -28,7 +28,11 @@ async def dashboard(request: Request, session: PageSession) -> Response:
     directory = following.directory
     listed = schools_of(request.app.state.settings, session.trust, directory) or []
     calendar = Calendar(now.date())
-    incidents, concerns, activity = await trust_wide(request, session, calendar.first_day)
+    # records, authorisation and the pages' own store at once: the page waits for the slowest
+    (incidents, concerns, activity), reviews, outages = await asyncio.gather(
+        trust_wide(request, session, calendar.first_day),
+        backend(request).call(session, "GET", "authorisation", "/v1/policy-reviews"),
+        asyncio.to_thread(request.app.state.watcher.app.outages, session.trust))
     rows: list[dict[str, Any]] = []
     for urn in sorted({*listed, *following.schools_of(session.trust)},
                       key=lambda urn: directory.name_of(urn).casefold()):
@@ -44,8 +48,6 @@ async def dashboard(request: Request, session: PageSession) -> Response:
                      "incidents": len(incidents.get(urn, [])) if incidents is not None else "?",
                      "concerns": len(concerns.get(urn, [])) if concerns is not None else "?",
                      "days": days, "weeks": weeks})
-    outages = await asyncio.to_thread(request.app.state.watcher.app.outages, session.trust)
-    reviews = await backend(request).call(session, "GET", "authorisation", "/v1/policy-reviews")
     due_first = sorted(reviews.body if reviews.ok else [],
                        key=lambda p: (p["review_due"] or "9999-12-31", p["name"].casefold()))
     return page(request, "trust.html", session, rows=rows, now=now, reviews=due_first,
