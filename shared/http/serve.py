@@ -20,6 +20,9 @@ from shared.observability import tracing
 from shared.observability.logs import configure_logging
 from shared.runtime.settings import DoorstepSettings
 
+# An idle connection is kept longer than any client keeps one to reuse (httpx: 5 s; load
+# balancers: 60 s): a server closing at the moment a client reuses it answers nothing (ReadError).
+KEEP_ALIVE_SECONDS = 75
 OFFSETS = {"web": 0, "visits": 1, "authorisation": 2, "escalation": 3, "records": 4}
 
 
@@ -47,7 +50,7 @@ def serve(name: str, make_api: Callable[[], FastAPI]) -> None:
     gc.freeze()
     # as JSON lines, uvicorn's own lines go through the root handler too, not its formatter
     config = uvicorn.Config(api, host=args.host, port=args.port, log_level="warning",
-                            timeout_graceful_shutdown=10,
+                            timeout_graceful_shutdown=10, timeout_keep_alive=KEEP_ALIVE_SECONDS,
                             log_config=None if settings.log_format == "json" else LOGGING_CONFIG)
     server = BoundedShutdown(config)
     api.state.give_up = server.give_up  # e.g. JetStream unreachable past its bound
