@@ -95,10 +95,12 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
     wakeup = asyncio.Event()
 
     def noted(changed: list[Aggregate]) -> None:
-        """Saved here: indexed as they are, so the index need not load them again."""
-        for aggregate in changed:
-            index.note(aggregate)
-        wakeup.set()
+        """Saved here: indexed as they are, so the index need not load them again. The
+        scheduler is woken only for a deadline before all it knew of (a duress, a new visit),
+        not for every check-in: it wakes for the first deadline, and at every tick, anyway."""
+        first = [index.note(aggregate) for aggregate in changed]
+        if any(first):
+            wakeup.set()
 
     async def deadlines(runtime: Runtime) -> None:
         assert runtime.broker is not None

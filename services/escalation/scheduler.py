@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 # Deadlines fired (and their notifications sent) per round: small enough that the first of a
 # burst is not kept waiting for the store to take the whole burst.
 FIRE_BATCH = 256
+# Notifications read from the store's log per look; fewer back means the index is up to date.
+FOLLOW_LIMIT = 1000
 
 DECISION = """
 Store-backed deadlines with a NATS KV leader lease.
@@ -79,7 +81,7 @@ class DeadlineIndex:
         self.kinds: dict[UUID, str] = {}  # visit, escalation or delivery: for the metrics
         self.lock = threading.Lock()
 
-    def follow(self, limit: int = 1000) -> int:
+    def follow(self, limit: int = FOLLOW_LIMIT) -> int:
         notifications = self.app.recorder.select_notifications(self.position + 1, limit)
         if not notifications:
             return 0
@@ -97,8 +99,10 @@ class DeadlineIndex:
         if aggregate is not None:
             self.note(aggregate)
 
-    def note(self, aggregate: Any) -> None:
-        """Index an aggregate already in hand (just loaded or just saved)."""
+    def note(self, aggregate: Any) -> bool:
+        """Index an aggregate already in hand (just loaded or just saved). True when its
+        deadline is now the first of all: the scheduler, asleep until the one before, must
+        wake (otherwise it wakes in time by itself: a check-in only moves a deadline on)."""
         aggregate_id: UUID = aggregate.id
         self.kinds[aggregate_id] = KINDS.get(type(aggregate).__name__, "visit")
         self.versions[aggregate_id] = max(self.versions.get(aggregate_id, 0), aggregate.version)
@@ -115,17 +119,21 @@ class DeadlineIndex:
                 school.pop(aggregate.id, None)
         elif isinstance(aggregate, Delivery):
             when = aggregate.next_due()
-        self.schedule(aggregate_id, when)
+        return self.schedule(aggregate_id, when)
 
-    def schedule(self, aggregate_id: UUID, when: datetime | None) -> None:
+    def schedule(self, aggregate_id: UUID, when: datetime | None) -> bool:
+        """True when `when` is earlier than every deadline already in the heap."""
         with self.lock:
             if when is None:
                 self.due.pop(aggregate_id, None)
-                return
+                return False
             stamp = when.timestamp()
-            if self.due.get(aggregate_id) != stamp:
-                self.due[aggregate_id] = stamp
-                heapq.heappush(self.heap, (stamp, aggregate_id))
+            if self.due.get(aggregate_id) == stamp:
+                return False
+            first = not self.heap or stamp < self.heap[0][0]
+            self.due[aggregate_id] = stamp
+            heapq.heappush(self.heap, (stamp, aggregate_id))
+            return first
 
     def pop_due(self, now: float, limit: int = 500) -> list[UUID]:
         found: list[UUID] = []
@@ -191,8 +199,8 @@ class Scheduler:
         async with httpx.AsyncClient() as client:
             while True:
                 LAST_TICK.set(time.time())
-                while await asyncio.to_thread(self.index.follow):
-                    pass
+                while await asyncio.to_thread(self.index.follow) >= FOLLOW_LIMIT:
+                    pass  # a full page: there may be more
                 leading = self.lease is None or self.lease.held()
                 LEADING.set(1 if leading else 0)
                 if leading:

@@ -57,11 +57,11 @@ class RecordsApplication(GroupCommitted):
     # -- the trail ----------------------------------------------------------------------------
     def record(self, event: IntegrationEvent) -> Appended:
         """Append one event from any service to its trust's trail, once, with its projections."""
-        return self.trail.append(event, also=projections.apply)
+        return self.trail.append(event, also=projections.apply_all)
 
     def record_many(self, events: list[IntegrationEvent]) -> list[Appended]:
         """One trust's events, in order, in one transaction with their projections."""
-        return self.trail.append_many(events, also=projections.apply)
+        return self.trail.append_many(events, also=projections.apply_all)
 
     def history(self, selection: Selection) -> list[dict[str, Any]]:
         """In trail order, personal fields opened (`[shredded]` once erased). Empty, not 404:

@@ -99,6 +99,16 @@ def _visit(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, 
     if kind in VISIT_ENDS:
         conn.execute(_DELETE_VISIT, this)
         return
+    change = _visit_change(kind, fields, data)
+    if kind == "VisitRequested":
+        if conn.execute(_FIND_VISIT, this).first() is None:
+            conn.execute(sql_insert(visits_in_progress).values(
+                trust_id=trust, visit_id=visit, school_urn=fields["school_urn"], **change))
+        return
+    conn.execute(_UPDATE_VISIT, {**this, **change})
+
+
+def _visit_change(kind: str, fields: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
     change: dict[str, Any] = {"last_event": kind, "last_event_at": fields["occurred_at"]}
     if kind in VISIT_STATUS:
         change["status"] = VISIT_STATUS[kind]
@@ -108,12 +118,7 @@ def _visit(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, 
         change["alarm"] = False
     if data.get("expected_return"):
         change["expected_return"] = _utc(data["expected_return"])
-    if kind == "VisitRequested":
-        if conn.execute(_FIND_VISIT, this).first() is None:
-            conn.execute(sql_insert(visits_in_progress).values(
-                trust_id=trust, visit_id=visit, school_urn=fields["school_urn"], **change))
-        return
-    conn.execute(_UPDATE_VISIT, {**this, **change})
+    return change
 
 
 def _incident(conn: Connection, kind: str, fields: dict[str, str], data: dict[str, Any]) -> None:
@@ -179,6 +184,43 @@ def apply(conn: Connection, fields: dict[str, str], data: dict[str, Any]) -> Non
     if projector is not None:
         projector(conn, fields["event_type"], fields, data)
     _activity(conn, fields["event_type"], fields, data)
+
+
+def apply_all(conn: Connection, entries: list[tuple[dict[str, str], dict[str, Any]]]) -> None:
+    """Fold one transaction's entries into the read models, in order. A visit's plain updates
+    (every check-in is one) are merged and written together, one statement for many rows: each
+    sets constants on one row, so the last value of each column is what the rows would hold
+    after them all. Anything else about a visit (its start, its end) first writes what is held."""
+    held: dict[tuple[str, str], dict[str, Any]] = {}
+    for fields, data in entries:
+        kind = fields["event_type"]
+        change = _plain_visit_change(kind, fields, data)
+        if change is None:
+            _write_visit_changes(conn, held)
+            apply(conn, fields, data)
+            continue
+        key = (fields["trust_id"], fields["visit_id"])
+        held[key] = {**held.get(key, {"w_trust": key[0], "w_visit": key[1]}), **change}
+        _activity(conn, kind, fields, data)
+    _write_visit_changes(conn, held)
+
+
+def _plain_visit_change(kind: str, fields: dict[str, str], data: dict[str, Any]
+                        ) -> dict[str, Any] | None:
+    """What a visit event sets on its row, when that is all it does (not a start or an end)."""
+    if (PROJECTORS.get(kind) is not _visit or kind in VISIT_ENDS or kind == "VisitRequested"
+            or not fields["visit_id"]):
+        return None
+    return _visit_change(kind, fields, data)
+
+
+def _write_visit_changes(conn: Connection, held: dict[tuple[str, str], dict[str, Any]]) -> None:
+    by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for change in held.values():
+        by_columns.setdefault(frozenset(change), []).append(change)
+    for changes in by_columns.values():
+        conn.execute(_UPDATE_VISIT, changes)
+    held.clear()
 
 
 def rebuild(engine: Engine, entries: Callable[[Connection], Any],

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.records import tables
@@ -16,7 +16,21 @@ from services.records.trail.base import T, TrailBase
 from services.records.unread import UnreadMessage, draft_unread
 from shared.contracts import IntegrationEvent
 
-Also = Callable[[Connection, dict[str, str], dict[str, Any]], None]
+# Given a transaction's new entries (header fields with their seq, and payload), in trail order.
+Also = Callable[[Connection, list[tuple[dict[str, str], dict[str, Any]]]], None]
+
+# Every batch runs the same statements: built once, with bind parameters, so SQLAlchemy neither
+# builds nor keys them again per batch (that cost more CPU than the rows themselves).
+H = tables.heads
+_HEAD = select(H.c.length, H.c.head_hash).where(H.c.trust_id == bindparam("trust")
+                                                ).with_for_update()
+_NEW_HEAD = insert(H).values(trust_id=bindparam("trust"), length=0, head_hash=bindparam("head"))
+_MOVE_HEAD = update(H).where(H.c.trust_id == bindparam("trust")).values(
+    length=bindparam("length"), head_hash=bindparam("head"))
+_KNOWN = select(T.c.event_id, T.c.seq, T.c.hash).where(
+    T.c.event_id.in_(bindparam("ids", expanding=True)))
+_INSERT_ENTRIES = insert(T)
+_INSERT_REFS = insert(tables.refs)
 
 
 @dataclass(frozen=True)
@@ -75,11 +89,12 @@ class Appending(TrailBase):
         appended: list[Appended] = []
         rows: list[dict[str, Any]] = []
         refs: list[dict[str, Any]] = []
+        projected: list[tuple[dict[str, str], dict[str, Any]]] = []
         with self.engine.begin() as conn:
             count, head = self._lock_head(conn, trust)
             ids = [entry.fields["event_id"] for entry in entries]
-            known = {row.event_id: Appended(row.seq, row.hash, new=False) for row in conn.execute(
-                select(T.c.event_id, T.c.seq, T.c.hash).where(T.c.event_id.in_(ids)))}
+            known = {row.event_id: Appended(row.seq, row.hash, new=False)
+                     for row in conn.execute(_KNOWN, {"ids": ids})}
             for entry in entries:
                 event_id = entry.fields["event_id"]
                 if event_id in known:
@@ -91,31 +106,28 @@ class Appending(TrailBase):
                 refs += [{"trust_id": trust, "ref": name, "seq": seq,
                           "visit_id": entry.fields["visit_id"]}
                          for name in entry.fields["refs"].split()]
-                if also is not None:
-                    also(conn, {**entry.fields, "seq": str(seq)}, entry.data)
+                projected.append(({**entry.fields, "seq": str(seq)}, entry.data))
                 count, head = seq, digest
                 known[event_id] = Appended(seq, digest, new=True)
                 appended.append(known[event_id])
+            if also is not None and projected:
+                also(conn, projected)
             if rows:
-                conn.execute(insert(T), rows)
+                conn.execute(_INSERT_ENTRIES, rows)
             if refs:
-                conn.execute(insert(tables.refs), refs)
-            conn.execute(update(tables.heads).where(tables.heads.c.trust_id == trust)
-                         .values(length=count, head_hash=head))
+                conn.execute(_INSERT_REFS, refs)
+            conn.execute(_MOVE_HEAD, {"trust": trust, "length": count, "head": head})
         return appended
 
     def _lock_head(self, conn: Connection, trust: str) -> tuple[int, str]:
         """The trust's head, locked until commit: appends to one chain are serialised."""
-        query = select(tables.heads.c.length, tables.heads.c.head_hash).where(
-            tables.heads.c.trust_id == trust).with_for_update()
-        row = conn.execute(query).first()
+        row = conn.execute(_HEAD, {"trust": trust}).first()
         if row is None:
             try:
                 with conn.begin_nested():
-                    conn.execute(insert(tables.heads).values(trust_id=trust, length=0,
-                                                             head_hash=genesis(trust)))
+                    conn.execute(_NEW_HEAD, {"trust": trust, "head": genesis(trust)})
             except IntegrityError:
                 pass
-            row = conn.execute(query).first()
+            row = conn.execute(_HEAD, {"trust": trust}).first()
             assert row is not None
         return int(row.length), str(row.head_hash)
