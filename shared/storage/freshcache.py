@@ -47,6 +47,7 @@ class FreshCached(Application[UUID]):
         self._seen = (self.recorder.max_notification_id() or 0) if self.repository.cache else 0
         self._seen_lock = threading.Lock()
         self._absent: set[UUID] = set()  # looked for and not stored (as of `_seen`)
+        self._saves = 0  # this process's saves so far: a load that raced one marks nothing
         self._ours: set[int] = set()  # notification ids past `_seen` that this process wrote
         self._just_stored: dict[int, DomainEventProtocol[Any]] = {}  # by notification id
         self._just_stored_lock = threading.Lock()
@@ -96,12 +97,15 @@ class FreshCached(Application[UUID]):
             self.catch_up()
         if aggregate_id in self._absent:
             return None
-        seen = self._seen
+        seen, saves = self._seen, self._saves
         try:
             found: Any = self.repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
+            # Absent only if nothing was stored meanwhile: not by another process (the log
+            # moved on), nor by this one (its own saves never come back through the log).
             with self._seen_lock:
-                if self._seen == seen and self.repository.cache is not None:
+                if self._seen == seen and self._saves == saves and \
+                        self.repository.cache is not None:
                     if len(self._absent) >= ABSENT_KEPT:
                         self._absent.clear()
                     self._absent.add(aggregate_id)  # until a notification or a save says else
@@ -123,9 +127,10 @@ class FreshCached(Application[UUID]):
         self._absent.difference_update(processing_event.aggregates)
         try:
             recordings = super()._record(processing_event)
-            self._absent.difference_update(processing_event.aggregates)
-            if self.repository.cache is not None:
-                with self._seen_lock:
+            with self._seen_lock:  # with `find`'s mark of absence: one or the other goes first
+                self._saves += 1
+                self._absent.difference_update(processing_event.aggregates)
+                if self.repository.cache is not None:
                     self._ours.update(r.notification.id for r in recordings
                                       if r.notification.id > self._seen)
             with self._just_stored_lock:

@@ -4,9 +4,11 @@ on the next load, and by a command that lost to them, which runs again on what i
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from shared.storage.batching import CommandBatches
@@ -141,3 +143,28 @@ def test_a_copy_shares_no_container_with_the_cached_aggregate() -> None:
                             "ids": {"a", "b"}, "pair": ([1], "x")}
     assert (tally.count, tally.version, len(tally.collect_events())) == (0, 1, 1)
     assert (twin.count, twin.version) == (1, 2)
+
+
+def test_an_aggregate_stored_while_a_load_was_looking_for_it_is_not_taken_for_absent(
+        replicas: tuple[GroupCommitted, GroupCommitted]) -> None:
+    """Reproduces the visit that never reached authorisation: a load (an HTTP poll) read the
+    store just before a consumer's save of the same aggregate committed; the load then marked
+    it absent, and since the save was this process's own, nothing ever took the mark away: a
+    404 for good, for a visit the store held."""
+    ours, _ = replicas
+    tally = Tally()
+    read_store = ours.repository.get
+
+    def read_as_the_save_commits(aggregate_id: object, **options: object) -> object:
+        if aggregate_id == tally.id and not saved.is_set():
+            saver = threading.Thread(target=ours.save, args=(tally,))  # the consumer's save
+            saver.start()
+            saver.join()
+            saved.set()
+            raise AggregateNotFoundError(aggregate_id)  # what the read saw, before the commit
+        return read_store(aggregate_id, **options)  # type: ignore[arg-type]
+
+    saved = threading.Event()
+    ours.repository.get = read_as_the_save_commits  # type: ignore[method-assign]
+    assert ours.find(tally.id, Tally) is None  # the load that raced the save
+    assert ours.find(tally.id, Tally) is not None  # the next load finds what is stored
