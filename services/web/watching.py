@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from services.web.application import WebApplication
 from services.web.domain.watchdog import Beat, Limits, Loop, Verdict, judge, schools_to_warn
+from services.web.metrics import DOWN, HEARD, TOLD, WATCH_ROUND
 from services.web.settings import WebSettings
 from services.web.subscribers import Live
 from services.web.telling import Teller
@@ -58,6 +59,7 @@ class Watcher:
             log.warning("a heartbeat that cannot be read: %s", error)
             return
         if beat.leading:
+            HEARD.set_to_current_time()
             self.last = Beat(datetime.now(UTC), {p.provider: p.failing_since
                                                   for p in beat.providers if p.failing_since})
 
@@ -79,14 +81,20 @@ class Watcher:
             out.setdefault(trust, {})[urn] = len(board.out_now(now))
         trusts = {*out, *self.settings.safety_leads,
                   *(s.trust_id for s in self.live.directory.schools.values())}
+        down = dict.fromkeys((Loop.SILENT, Loop.PROVIDER_FAILING), 0)
         for trust in sorted(trusts):
             schools = out.get(trust, {})
             verdict = judge(self.last, self.since, now, sum(schools.values()), self.limits)
+            if verdict.down and verdict.loop in down:
+                down[verdict.loop] += 1
             self._show(trust, schools, verdict)
             if verdict.down:
                 await self._raise(trust, verdict, schools_to_warn(schools, verdict))
             elif verdict.loop is Loop.RUNNING:
                 await self._clear(trust, now)
+        for loop, count in down.items():
+            DOWN.labels(loop=str(loop)).set(count)
+        WATCH_ROUND.set_to_current_time()
 
     def _show(self, trust: str, schools: dict[str, int], verdict: Verdict) -> None:
         warn = set(schools_to_warn(schools, verdict))
@@ -141,6 +149,8 @@ class Watcher:
                     if not needed(key):
                         continue
                     told = await self.teller.tell(lead, channel, subject, text)
+                    TOLD.labels(channel=channel,
+                                outcome="delivered" if told.delivered else "failed").inc()
                     if subject.endswith("not running"):
                         await asyncio.to_thread(self.app.lead_told, trust, key, told.delivered,
                                                 told.detail)

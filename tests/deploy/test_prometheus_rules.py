@@ -17,6 +17,7 @@ from prometheus_client import REGISTRY
 
 import services.escalation.metrics
 import services.records.metrics
+import services.web.metrics
 import shared.observability.metrics  # noqa: F401 - registers the metrics named below
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
