@@ -17,6 +17,7 @@ from services.authorisation.domain.pack_versions import (
     PUBLISHED,
     RETIRED,
     PackVersions,
+    first_version,
     quote_problems,
     review_due,
 )
@@ -241,9 +242,7 @@ class PackLibrary(SchoolRecords):
     def _first_version(self, name: str, school_urn: str) -> int:
         versions = self.find(PackVersions.create_id(name), PackVersions)
         school = self.find(School.create_id(school_urn), School)
-        trust = school.trust_id if school is not None else ""
-        first = versions.first_published(trust) if versions is not None else None
-        return int(first["version"]) if first is not None else 1
+        return first_version(versions, school.trust_id if school is not None else "")
 
     def _effective(self, name: str, version: int, overrides: dict[str, Any], school_urn: str
                    ) -> PolicyPack:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.authorisation.domain.pack_versions import PackVersions
+from services.authorisation.domain.pack_versions import PackVersions, first_version
 from services.authorisation.domain.school import SchoolPolicy
 from services.authorisation.onboarding import Onboarding
 from services.authorisation.pack_library import PackLibrary
@@ -62,9 +62,8 @@ class PolicyReviews(PackLibrary, Onboarding):
                       today: date) -> dict[str, Any]:
         """As `in_force` picks the version (the one adopted for today, else the pack's first
         published for the school's trust); its title and review from the stored version."""
-        first = versions.first_published(school_trust) if versions is not None else None
         version = (policy.version_on(today) if policy is not None else None) or \
-            (int(first["version"]) if first is not None else 1)
+            first_version(versions, school_trust)
         stored = versions.versions.get(version) if versions is not None else None
         if stored is None:  # a store from before versions: the pack as the code ships it
             shipped = self.pack_version(name, version)

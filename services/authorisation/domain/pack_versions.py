@@ -63,6 +63,13 @@ class PackVersions(Aggregate):
         return next((v for v in self.seen_by(trust_id) if v["status"] == PUBLISHED), None)
 
 
+def first_version(versions: PackVersions | None, trust_id: str) -> int:
+    """The version a school of `trust_id` decides under when it has adopted none: its pack's
+    first published for the trust; 1 in a store from before versions."""
+    first = versions.first_published(trust_id) if versions is not None else None
+    return int(first["version"]) if first is not None else 1
+
+
 @dataclass(frozen=True)
 class ReviewDue:
     """When the policy text says it is next to be reviewed, and on which line it says so."""
