@@ -77,16 +77,18 @@ class Scrape:
         return {s.labels[label]: s.value for s in self.samples if s.name == name}
 
 
-async def scrape(cluster: Cluster) -> dict[str, Scrape]:
+async def scrape_one(url: str, token: str | None = None) -> Scrape:
+    """One process's /metrics as Prometheus scrapes it (with the scrape token, if one is set)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(timeout=15) as client:
-        found = {}
-        for name in EVERYTHING:
-            response = await client.get(f"{cluster[name].url}/metrics",
-                                        headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
-            assert response.status_code == 200, (name, response.text)
-            assert response.headers["content-type"].startswith("text/plain")
-            found[name] = Scrape(response.text)
-        return found
+        response = await client.get(f"{url}/metrics", headers=headers)
+    assert response.status_code == 200, (url, response.text)
+    assert response.headers["content-type"].startswith("text/plain")
+    return Scrape(response.text)
+
+
+async def scrape(cluster: Cluster) -> dict[str, Scrape]:
+    return {name: await scrape_one(cluster[name].url, SCRAPE_TOKEN) for name in EVERYTHING}
 
 
 async def test_metrics_after_the_walk_through_show_check_ins_no_lag_and_deadlines(

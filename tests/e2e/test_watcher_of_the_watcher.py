@@ -19,7 +19,7 @@ from shared.runtime.launcher import EVERYTHING
 from shared.runtime.settings import DoorstepSettings
 from shared.security.tokens import mint_token
 from shared.testing.polling import until
-from tests.e2e.test_observed import Scrape
+from tests.e2e.test_observed import scrape_one
 from tests.e2e.test_one_visit import stores  # noqa: F401 - SQLite, then PostgreSQL
 from tests.escalation.notify_double import API_KEY, SMS_TEMPLATE, local_notify
 from tests.visits.on_site import VisitsOnSite
@@ -49,14 +49,6 @@ def office(settings: DoorstepSettings, web: str) -> httpx.AsyncClient:
         token=token, user="office-0001", role="office", trust=settings.default_trust,
         schools=[URN], csrf="x"))
     return httpx.AsyncClient(base_url=web, cookies={COOKIE: cookie}, timeout=30.0)
-
-
-async def watched_metrics(web: str) -> Scrape:
-    """The pages' /metrics: their watch on escalation, as Prometheus scrapes it."""
-    async with httpx.AsyncClient(timeout=15) as client:
-        answer = await client.get(f"{web}/metrics")
-    assert answer.status_code == 200, answer.text
-    return Scrape(answer.text)
 
 
 async def test_with_escalation_killed_the_board_says_so_and_a_safety_lead_is_told(
@@ -96,7 +88,7 @@ async def test_with_escalation_killed_the_board_says_so_and_a_safety_lead_is_tol
             said = texts[0]["personalisation"]["message"]
             assert "escalation has not been heard from" in said
             assert "NOT be texted" in said
-            watch = await watched_metrics(web)  # and trust IT's Prometheus sees it too
+            watch = await scrape_one(web)  # and trust IT's Prometheus sees it too
             assert watch.value("doorstep_web_safety_loop_down_trusts", loop="silent") == 1
             assert watch.value("doorstep_web_safety_leads_told_total", channel="sms",
                                outcome="delivered") == 1
@@ -123,7 +115,7 @@ async def test_with_escalation_killed_the_board_says_so_and_a_safety_lead_is_tol
             await until(lambda: len(notify.of("sms", LEAD)) == 2, "the lead told it is back",
                         seconds=30)
             assert "running again" in notify.of("sms", LEAD)[1]["personalisation"]["message"]
-            assert (await watched_metrics(web)).value("doorstep_web_safety_loop_down_trusts",
+            assert (await scrape_one(web)).value("doorstep_web_safety_loop_down_trusts",
                                                       loop="silent") == 0
 
             trust_it = await sign_in(browser, web, "it-0001")
