@@ -46,8 +46,10 @@ def build_runtime(settings: DoorstepSettings) -> Runtime:
     app = build_application(settings)
     app.seed_code_packs(SERVICE_ACTOR)  # first start: the packs the code ships are version 1
     app.import_schools(schools_in_file(settings), SERVICE_ACTOR)  # first start: the schools file
-    return Runtime(name=NAME, settings=settings, app=app, translate=translate,
-                   subscriptions=subscriptions(app))
+    runtime = Runtime(name=NAME, settings=settings, app=app, translate=translate,
+                      subscriptions=subscriptions(app))
+    app.registers = runtime.registers  # the register's keeper reads its own writes at once
+    return runtime
 
 
 def create_app(settings: DoorstepSettings | None = None) -> FastAPI:

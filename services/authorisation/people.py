@@ -14,9 +14,12 @@ from services.authorisation.commands import StaffMemberIn
 from services.authorisation.domain import Meta
 from services.authorisation.domain.entries import DOCUMENTS, SCHOOL_ROLES, StaffEntry, folded
 from services.authorisation.domain.school import StaffRegister
+from services.authorisation.integration import translate
 from services.authorisation.schools import SchoolRecords, school_meta
 from shared.contracts import Actor
+from shared.contracts.authorisation import StaffRolesChanged
 from shared.contracts.errors import NotFound
+from shared.security.register import StaffRegisters
 from shared.storage.commands import serialised
 from shared.storage.keystore import DataSubject
 from shared.storage.sealing import SHREDDED, Sealer
@@ -31,6 +34,19 @@ class StaffRecords(SchoolRecords):
                  **records: Any) -> None:
         super().__init__(env=env, **records)
         self.sealer = sealer
+        # the process's register (the access policy's): this service keeps the register, so it
+        # takes its own changes as they are stored, not only when they come back from the stream
+        self.registers: StaffRegisters | None = None
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        if self.registers is None:
+            return
+        for recording in recordings:
+            if type(recording.domain_event).__qualname__.startswith("StaffRegister."):
+                for change in translate(recording.domain_event):
+                    if isinstance(change, StaffRolesChanged):
+                        self.registers.apply(change)
 
     def register(self, school_urn: str) -> StaffRegister | None:
         found: StaffRegister | None = self.find(StaffRegister.create_id(school_urn), StaffRegister)

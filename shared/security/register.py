@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from shared.contracts import IntegrationEvent, Role
 from shared.contracts.authorisation import StaffRolesChanged
@@ -40,6 +41,9 @@ class StaffRegisters:
     def __init__(self) -> None:
         self.schools: dict[str, dict[str, set[Role]]] = defaultdict(dict)
         self.people: dict[str, dict[str, Person]] = defaultdict(dict)
+        # when each person's latest change was made: a change older than it is not taken, so
+        # the keeper's own read-your-write and the follower may meet in either order
+        self.changed_at: dict[tuple[str, str], datetime] = {}
         # read from the stream's start at start-up, then followed (the directory's follower too)
         self.follower = StreamFollower("staffregister", self._take)
 
@@ -53,6 +57,12 @@ class StaffRegisters:
             self.apply(event)
 
     def apply(self, change: StaffRolesChanged) -> None:
+        """Take one change (idempotent; one older than the person's latest is ignored)."""
+        key = (change.school_urn, change.staff_id)
+        latest = self.changed_at.get(key)
+        if latest is not None and change.occurred_at < latest:
+            return
+        self.changed_at[key] = change.occurred_at
         school, people = self.schools[change.school_urn], self.people[change.school_urn]
         if change.roles:
             school[change.staff_id] = set(change.roles)

@@ -68,3 +68,17 @@ def test_the_register_keeps_each_persons_sealed_name_and_forgets_a_leaver() -> N
     assert registers.refusal(URN, "staff-1", Role.STAFF, strict=True) == (
         "staff-1 is not on school 100001's staff register: ask the school office or trust IT "
         "to add them")
+
+
+def test_a_change_heard_again_after_a_newer_one_does_not_undo_it() -> None:
+    """The keeper takes its own changes as it stores them, and hears them again from the
+    stream: a leaver's older 'added' heard late must not put them back on the register."""
+    registers = StaffRegisters()
+    added, left = change([Role.STAFF]), change([])
+    registers.apply(added)
+    registers.apply(left)  # the keeper's own write
+    registers.apply(added)  # the follower, behind, hears the older change
+    assert registers.refusal(URN, "staff-1", Role.STAFF, strict=True) is not None
+    registers.apply(left)
+    registers.apply(change([Role.DSL]))  # a later change is taken as ever
+    assert registers.refusal(URN, "staff-1", Role.DSL, strict=True) is None
