@@ -1,7 +1,11 @@
 """The outbox relay: follows a service's notification log and publishes each event once.
 
 Position is tracked in the service's own store. A crash after publishing and before the
-position is saved republishes with the same Nats-Msg-Id, which JetStream de-duplicates.
+position is saved republishes with the same Nats-Msg-Id, which JetStream de-duplicates (and
+every consumer's handling is idempotent besides). So the position need not be written after every
+batch: while events keep coming it is written at most every `save_every_seconds`, and at once
+when the relay falls idle. The relay keeps the position it has reached in memory; the store is
+read for it only at the start.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -46,7 +51,7 @@ class OutboxRelay:
 
     def __init__(self, app: Application[Any], tracking: TrackingRecorder, translate: Translate,
                  send: Send, *, poll_seconds: float = 0.05, fault: str = "",
-                 service: str = "") -> None:
+                 service: str = "", save_every_seconds: float = 0.25) -> None:
         self.app = app
         self.service = service or app.name
         self.tracking = tracking
@@ -58,13 +63,18 @@ class OutboxRelay:
         self.wakeup = asyncio.Event()
         self.saving = threading.Lock()  # held while the position is written; `stop` waits on it
         self.closed = False
+        self.save_every_seconds = save_every_seconds
+        self.reached: int | None = None  # published up to here (None: not yet read)
+        self.saved = 0  # the position last written
+        self._saved_at = -float("inf")
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(self.position_name) or 0
 
     def backlog(self) -> int:
         """Events stored and not yet published (what a stalled relay leaves behind)."""
-        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position())
+        reached = self.position() if self.reached is None else self.reached
+        return max(0, (self.app.recorder.max_notification_id() or 0) - reached)
 
     def nudge(self) -> None:
         """Something was just stored: look now rather than at the next poll."""
@@ -74,12 +84,20 @@ class OutboxRelay:
         while True:
             published = await self.relay_once()
             if not published:
+                await self.save_reached()  # idle: the position catches up with what was sent
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
                 self.wakeup.clear()
 
+    async def save_reached(self) -> None:
+        """Write the position reached, if it is ahead of the one written."""
+        if self.reached is not None and self.reached > self.saved:
+            await asyncio.to_thread(self._save, self.reached)
+
     async def relay_once(self) -> int:
-        start = await asyncio.to_thread(self.position)
+        if self.reached is None:
+            self.reached = self.saved = await asyncio.to_thread(self.position)
+        start = self.reached
         notifications: Sequence[Notification] = await asyncio.to_thread(
             self.app.recorder.select_notifications, start + 1, self.batch_size
         )
@@ -98,8 +116,9 @@ class OutboxRelay:
                 in_flight.add(notification.originator_id)
             await self._settle(window, progress)
         finally:
-            if progress.done > start:
-                await asyncio.to_thread(self._save, progress.done)
+            self.reached = progress.done
+            if time.monotonic() - self._saved_at >= self.save_every_seconds:
+                await self.save_reached()
         return progress.done - start
 
     async def _send(self, event: IntegrationEvent, stored: DomainEventProtocol[Any]
@@ -143,6 +162,7 @@ class OutboxRelay:
                 self.tracking.insert_tracking(Tracking(self.position_name, notification_id))
             except IntegrityError:
                 log.info("another relay replica saved position %s first", notification_id)
+            self.saved, self._saved_at = notification_id, time.monotonic()
 
 
 class _Progress:

@@ -185,6 +185,8 @@ async def stop(runtime: Runtime) -> None:
     if runtime.relay is None:
         runtime.app.close()
         return
+    with contextlib.suppress(Exception):  # the position reached, so a restart need not resend
+        await runtime.relay.save_reached()
     await asyncio.to_thread(runtime.relay.saving.acquire)
     try:
         runtime.relay.closed = True

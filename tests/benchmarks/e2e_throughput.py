@@ -1,7 +1,7 @@
 """Benchmark: visit commands end to end (HTTP accepted -> stored -> NATS -> audit trail).
 
 Run: `python -m tests.benchmarks.e2e_throughput [--visits 200] [--check-ins 2000] [--in-flight 32]
-[--minutes 10]`
+[--minutes 10] [--py-spy PREFIX]`
 (add `--database-url postgresql://...` or set BENCH_DATABASE_URL for the PostgreSQL run; `--stores
 sqlite,postgres` runs both; `--metrics both` runs each store with the services' Prometheus metrics
 off and then on, scraped every 5 s as Prometheus would, and prints what metrics cost).
@@ -43,7 +43,7 @@ from shared.runtime.settings import DoorstepSettings
 from shared.testing.polling import until
 from tests.benchmarks.http_ceiling import empty_service
 from tests.benchmarks.load import EmptySite, check_ins, fixed_rate, percentile, scraping
-from tests.benchmarks.proc import cpu_seconds, rss_mb
+from tests.benchmarks.proc import cpu_seconds, profiled, rss_mb
 from tests.visits.on_site import VisitsOnSite
 
 TARGET_CEILING_RATIO, TARGET_P99_MS, FIXED_RATE = 0.20, 50.0, 200.0
@@ -166,14 +166,15 @@ class Turn:
                   args: argparse.Namespace, turns: int, on_minute: Callable[[], None]) -> None:
         before = await asyncio.to_thread(trail_count, settings, "CheckedIn")
         cpu_before = cpu_of(pids)
-        latencies, statuses, began = await check_ins(
-            site, args.check_ins // turns, args.in_flight, minutes=args.minutes,
-            on_minute=on_minute)
-        self.accepting += time.perf_counter() - began
-        accepted = statuses.get(200, 0)
-        await until(lambda: asyncio.to_thread(trail_count, settings, "CheckedIn"),
-                    "the trail catch up", seconds=300,
-                    ready=lambda in_trail: in_trail >= before + accepted)
+        with profiled(pids, args.py_spy and f"{args.py_spy}-{len(self.latencies)}"):
+            latencies, statuses, began = await check_ins(
+                site, args.check_ins // turns, args.in_flight, minutes=args.minutes,
+                on_minute=on_minute)
+            self.accepting += time.perf_counter() - began
+            accepted = statuses.get(200, 0)
+            await until(lambda: asyncio.to_thread(trail_count, settings, "CheckedIn"),
+                        "the trail catch up", seconds=300,
+                        ready=lambda in_trail: in_trail >= before + accepted)
         self.in_trail += time.perf_counter() - began
         self.cpu.update({name: seconds - cpu_before[name]
                          for name, seconds in cpu_of(pids).items()})
@@ -246,6 +247,9 @@ def main() -> None:
                         help="both: each store with metrics off, then on, and the cost printed")
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --metrics both: alternate off and on this many times")
+    parser.add_argument("--py-spy", default="",
+                        help="record each service while it takes the check-ins, to "
+                             "PREFIX-N-SERVICE.txt (raw folded stacks)")
     parser.add_argument("--stores", default=None,
                         help="comma-separated: sqlite,postgres (default: sqlite, and postgres "
                              "when a database URL is given)")

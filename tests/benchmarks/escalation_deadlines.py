@@ -30,9 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +53,7 @@ from shared.messaging.nats_server import start_nats_server
 from shared.runtime.launcher import Cluster, service_env
 from shared.runtime.settings import DoorstepSettings
 from shared.testing.sealing import household, scratch_sealer
-from tests.benchmarks.proc import cpu_seconds, peak_rss_mb, rss_mb
+from tests.benchmarks.proc import cpu_seconds, peak_rss_mb, profiled, rss_mb
 
 INTERVAL, WAIT, GRACE = 60, 20, 5  # policy minutes (the defaults, but the interval)
 
@@ -91,12 +89,22 @@ async def ingest(args: argparse.Namespace, js: Any, settings: DoorstepSettings, 
     for n in range(visits):
         due = start + timedelta(seconds=args.window * n / visits)
         events.append(visit_events(due, schools[n % len(schools)], args.minute_seconds))
-    profiler = None
-    if args.py_spy:  # raw folded stacks of the service while it takes the events in
-        profiler = subprocess.Popen(
-            [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-f", "raw",
-             "-r", "50", "-o", f"{args.py_spy}-{visits}.txt"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with profiled({"escalation": pid}, args.py_spy and f"{args.py_spy}-{visits}"):
+        published, ingested, cpu = await _take_in(js, settings, pid, events)
+    count = 2 * visits
+    figures = {"visits": visits, "published": published, "ingest": ingested,
+               "rate": count / ingested, "cpu_per_1000": cpu / count * 1000,
+               "cpu_rate": count / cpu, "rss": rss_mb(pid)}
+    print(f"{visits} visits: published {count} visit events in {published:.1f} s; the service "
+          f"had taken them all after {ingested:.1f} s ({figures['rate']:,.0f} events/s), "
+          f"{figures['cpu_per_1000']:.3f} CPU-s per 1,000 events ({figures['cpu_rate']:,.0f} "
+          f"events per CPU-second), RSS {figures['rss']:.0f} MB", flush=True)
+    return figures
+
+
+async def _take_in(js: Any, settings: DoorstepSettings, pid: int,
+                   events: list[list[contract.VisitEvent]]) -> tuple[float, float, float]:
+    """Publish the events; (seconds to publish, seconds until taken in, CPU seconds used)."""
     cpu_before = cpu_seconds(pid)
     began = time.monotonic()
     for chunk in range(0, len(events), 500):
@@ -114,20 +122,7 @@ async def ingest(args: argparse.Namespace, js: Any, settings: DoorstepSettings, 
         if info.num_pending == 0 and info.num_ack_pending == 0:
             break
         await asyncio.sleep(0.25)
-    ingested = time.monotonic() - began
-    cpu = cpu_seconds(pid) - cpu_before
-    if profiler is not None:
-        profiler.send_signal(signal.SIGINT)
-        profiler.wait(timeout=60)
-    count = 2 * visits
-    figures = {"visits": visits, "published": published, "ingest": ingested,
-               "rate": count / ingested, "cpu_per_1000": cpu / count * 1000,
-               "cpu_rate": count / cpu, "rss": rss_mb(pid)}
-    print(f"{visits} visits: published {count} visit events in {published:.1f} s; the service "
-          f"had taken them all after {ingested:.1f} s ({figures['rate']:,.0f} events/s), "
-          f"{figures['cpu_per_1000']:.3f} CPU-s per 1,000 events ({figures['cpu_rate']:,.0f} "
-          f"events per CPU-second), RSS {figures['rss']:.0f} MB", flush=True)
-    return figures
+    return published, time.monotonic() - began, cpu_seconds(pid) - cpu_before
 
 
 @asynccontextmanager

@@ -3,7 +3,12 @@ on a shared machine, so the benchmarks print it beside their rates."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -28,3 +33,23 @@ def rss_mb(pid: int) -> float:
 def peak_rss_mb(pid: int) -> float:
     """The most resident memory the process has had, in MB."""
     return _status_mb(pid, "VmHWM")
+
+
+@contextlib.contextmanager
+def profiled(pids: dict[str, int], prefix: str) -> Iterator[None]:
+    """py-spy records each process while the block runs, to PREFIX-NAME.txt: raw folded stacks of
+    the thread holding the GIL (where Python spends CPU), a stack a line with its samples, as a
+    flame graph reads them. Nothing when `prefix` is empty."""
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    recorders = [] if not prefix else [
+        subprocess.Popen([spy, "record", "--gil", "-p", str(pid), "-f", "raw", "-r", "200", "-o",
+                          f"{prefix}-{name}.txt"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, pid in pids.items() if name != "nats-server"]
+    try:
+        yield
+    finally:
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)  # py-spy writes its file as it stops
+        for recorder in recorders:
+            recorder.wait(timeout=60)

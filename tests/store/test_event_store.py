@@ -124,7 +124,8 @@ async def test_a_failed_acknowledgement_keeps_the_position_before_it(
 
     app = open_app(settings)
     visits = [request_visit(app) for _ in range(5)]
-    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, send)
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, send,
+                        save_every_seconds=0)
     with pytest.raises(TimeoutError):
         await relay.relay_once()
     assert relay.position() == 2  # the first two, acknowledged in order; nothing skipped
@@ -133,4 +134,39 @@ async def test_a_failed_acknowledgement_keeps_the_position_before_it(
     assert relay.position() == 5
     resent = [e.visit_id for e in sent[5:]]
     assert resent == visits[2:]  # sent again from the failure on; JetStream drops duplicates by id
+    app.close()
+
+
+async def test_a_busy_relay_writes_its_position_now_and_then_and_a_restart_resends_the_rest(
+        settings: DoorstepSettings) -> None:
+    """The position is written at most every `save_every_seconds` while events keep coming, and
+    as soon as the relay falls idle; a crash in between sends the unwritten ones again (with
+    their ids, which JetStream de-duplicates), never skips one."""
+    sent: list[UUID | None] = []
+
+    async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
+        sent.append(event.visit_id)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ack.set_result(None)
+        return ack
+
+    app = open_app(settings)
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, send,
+                        save_every_seconds=3600)
+    first = request_visit(app)
+    assert await relay.relay_once() == 1
+    assert relay.position() == 1  # the first round writes at once
+    more = [request_visit(app) for _ in range(2)]
+    assert await relay.relay_once() == 2
+    assert (relay.position(), relay.backlog()) == (1, 0)  # busy: not written yet, but sent
+    app.close()  # a crash before the next write
+
+    app = open_app(settings)
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, send,
+                        save_every_seconds=3600)
+    assert await relay.relay_once() == 2  # the unwritten two go again
+    assert sent == [first, *more, *more]
+    assert await relay.relay_once() == 0
+    await relay.save_reached()  # what run_forever does when a round finds nothing new
+    assert relay.position() == 3
     app.close()
