@@ -61,6 +61,7 @@ def create_app(settings: DoorstepSettings | None = None) -> FastAPI:
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         following = Live(settings, timedelta(hours=own.history_hours))
         api.state.live, api.state.backend = following, Backend(own)
+        api.state.colleagues_kept = {}  # the registers' names as asked (api/people.py)
         api.state.directory = following.directory
         store = await asyncio.to_thread(WebApplication, store_env(settings, NAME))
         watcher = api.state.watcher = Watcher(following, store, own, Teller(own))

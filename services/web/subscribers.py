@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -23,6 +23,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.web.domain import Board
+from shared.contracts.authorisation import StaffRolesChanged
 from shared.messaging.credentials import connect_options
 from shared.messaging.envelope import EnvelopeError, from_wire, trace_of
 from shared.messaging.waiting import JetStreamUnavailable, JetStreamWait
@@ -39,6 +40,9 @@ class Live:
         self.settings = settings
         self.history = history
         self.boards: dict[School, Board] = defaultdict(Board)
+        # each school's staff register changes heard: what the pages learnt of its names is
+        # good until the next one (services/web/api/people.py)
+        self.register_changes: Counter[School] = Counter()
         self.listeners: dict[School, set[asyncio.Queue[str]]] = defaultdict(set)
         self.client: NATS | None = None
         self.caught_up = asyncio.Event()
@@ -105,6 +109,8 @@ class Live:
         with tracing.span(f"board {event.event_type()}", tracing.SpanKind.CONSUMER,
                           trace_of(msg.headers), {"doorstep.event_type": event.event_type()}):
             school = (event.trust_id, event.school_urn)
+            if isinstance(event, StaffRolesChanged):
+                self.register_changes[school] += 1
             data = event.model_dump(mode="python")
             if self.boards[school].apply(event.event_type(), data, event.occurred_at):
                 for queue in list(self.listeners[school]):

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from services.web.api import people
 from services.web.api.pages import backend, page
 from services.web.session import CheckedSession, PageSession, Session
 from shared.http.bodies import MAX_UPLOAD_BYTES
@@ -66,6 +67,8 @@ async def _plan(request: Request, session: Session, urn: str, kind: str, data: b
         return page(request, "imports.html", session, status=answer.status
                     if 400 <= answer.status < 500 else 502, urn=urn, kind=kind,
                     filename=filename, problems=answer.problem)
+    if apply and kind == "staff":
+        people.forget(request, session.trust, urn)
     return page(request, "imports.html", session, urn=urn, kind=kind, filename=filename,
                 plan=answer.body, packed=[] if apply else pack(data))
 

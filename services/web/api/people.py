@@ -4,16 +4,19 @@ pupil roll, asked as the person signed in. Ids stay underneath, for the services
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import Request
 
-from services.web.api.pages import backend
+from services.web.api.pages import backend, live
 from services.web.session import Session
 
 MAX_LOOKUPS = 20  # pupils looked up by UPN for one page
+NAMES_KEPT_SECONDS = 60.0  # the register's names, asked again at the latest after this
+NAMES_KEPT = 2_000  # (person, school) answers kept at most
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,31 @@ async def _get(request: Request, session: Session, path: str,
 
 
 async def colleagues(request: Request, session: Session, urn: str) -> list[Colleague]:
-    """Everyone on the school's register, by name."""
+    """Everyone on the school's register, by name. What authorisation answered this person is
+    kept until the pages hear the school's register change (or a minute passes), so a board
+    redrawn at every check-in does not ask for, and open, every name again each time."""
+    kept: dict[tuple[str, ...], tuple[int, float, list[Colleague]]] = \
+        request.app.state.colleagues_kept
+    key = (session.trust, urn, session.user, session.role)
+    changes = live(request).register_changes[(session.trust, urn)]
+    hit = kept.get(key)
+    if hit is not None and hit[0] == changes and time.monotonic() - hit[1] < NAMES_KEPT_SECONDS:
+        return hit[2]
     body = await _get(request, session, f"/v1/schools/{urn}/colleagues")
-    return [Colleague(c["staff_id"], c.get("name"), c.get("job_title"),
-                      tuple(c.get("roles") or ())) for c in body]
+    found = [Colleague(c["staff_id"], c.get("name"), c.get("job_title"),
+                       tuple(c.get("roles") or ())) for c in body]
+    if len(kept) >= NAMES_KEPT:
+        kept.clear()
+    kept[key] = (changes, time.monotonic(), found)
+    return found
+
+
+def forget(request: Request, trust: str, urn: str) -> None:
+    """The register was changed from these pages: its names are asked for again at once, not
+    only once its change has been heard."""
+    kept = request.app.state.colleagues_kept
+    for key in [key for key in kept if key[:2] == (trust, urn)]:
+        del kept[key]
 
 
 async def find_pupils(request: Request, session: Session, urn: str, text: str) -> list[Pupil]:
