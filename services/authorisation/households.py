@@ -67,11 +67,8 @@ class HouseholdRecords(StaffRecords):
             raise Invalid(f"give at least {MIN_QUERY} letters of the pupil's name")
         roll = self.roll(school_urn)
         asked = name.strip().upper()
-        if UPN.match(asked):  # one pupil, as the pages look each chosen pupil up: no scan
-            pupil = roll.pupils.get(asked) if roll else None
-            opened = self.sealer.unseal(pupil["name"]) if pupil else SHREDDED
-            return [] if pupil is None or opened == SHREDDED else [
-                {"upn": asked, "name": opened, "household_id": pupil["household_id"]}]
+        if UPN.match(asked):  # one pupil: no scan
+            return self.pupils_by_upn(school_urn, [asked])
         found = []
         for upn, pupil in (roll.pupils.items() if roll else []):
             opened = self.sealer.unseal(pupil["name"])
@@ -79,6 +76,18 @@ class HouseholdRecords(StaffRecords):
                                        or all(w in folded(opened) for w in words)):
                 found.append({"upn": upn, "name": opened, "household_id": pupil["household_id"]})
         return sorted(found, key=lambda p: (folded(p["name"]), p["upn"]))[:MAX_FOUND]
+
+    def pupils_by_upn(self, school_urn: str, upns: list[str]) -> list[dict[str, str]]:
+        """Each of these pupils on the roll, in the order asked (one not on it, or whose record
+        is shredded, left out)."""
+        roll = self.roll(school_urn)
+        found = []
+        for upn in dict.fromkeys(u.strip().upper() for u in upns):
+            pupil = roll.pupils.get(upn) if roll else None
+            opened = self.sealer.unseal(pupil["name"]) if pupil else SHREDDED
+            if pupil is not None and opened != SHREDDED:
+                found.append({"upn": upn, "name": opened, "household_id": pupil["household_id"]})
+        return found
 
     @serialised(by="school_urn")
     def record_household(self, school_urn: str, household_id: str, body: HouseholdIn,

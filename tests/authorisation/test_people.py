@@ -131,6 +131,14 @@ async def test_a_pupil_is_found_by_name_and_the_household_follows(service: Servi
         assert {"upn": "A123456789013", "name": "Chloë Quillfeather",
                 "household_id": "hh-q1"} in found, name
     assert service.get(f"/v1/schools/{URN}/pupils?name=x", role="staff").status_code == 422
+    listed = service.get(f"/v1/schools/{URN}/pupils?upn=A123456789013&upn=Z999999999999"
+                         "&upn=a123456789012", role="staff", user="staff-1")
+    assert [(p["upn"], p["name"]) for p in listed.json()] == [  # in the order asked, one call
+        ("A123456789013", "Chloë Quillfeather"), ("A123456789012", "Jordan Quillfeather")]
+    for query in ("", "?name=chloe&upn=A123456789013",
+                  "?" + "&".join(f"upn=A1234567890{n:02d}" for n in range(21))):
+        refused = service.get(f"/v1/schools/{URN}/pupils{query}", role="staff", user="staff-1")
+        assert refused.status_code == 422, (query, refused.text)
     home = service.get(path, role="dsl", user="dsl-1").json()
     assert home["address"] == HOME["address"]
     assert home["other_adults"] == ["Ray Quillfeather"]

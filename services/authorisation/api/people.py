@@ -14,9 +14,11 @@ from services.authorisation.commands import HouseholdIn, StaffMemberIn
 from services.authorisation.households import household_view
 from services.authorisation.people import colleague_view, staff_view
 from shared.contracts.base import SchoolUrn, StaffId
+from shared.contracts.errors import Invalid
 from shared.security.tokens import CurrentPrincipal
 from shared.service.process import runtime_of
 
+MAX_UPNS = 20  # pupils looked up by UPN at once (a page's list)
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["staff, households and pupils"])
 HouseholdId = Annotated[str, Path(pattern=r"^[\w.:-]{1,64}$",
                                   description="the school's household (or family) id")]
@@ -85,8 +87,16 @@ def record_household(urn: SchoolUrn, household_id: HouseholdId, body: HouseholdI
 
 @router.get("/pupils")
 def find_pupils(urn: SchoolUrn, request: Request, principal: CurrentPrincipal,
-                name: Annotated[str, Query(min_length=1, max_length=100,
-                                           description="part of the pupil's name, or a UPN")]
+                name: Annotated[str | None, Query(min_length=1, max_length=100,
+                                                  description="part of the pupil's name, or a "
+                                                              "UPN")] = None,
+                upn: Annotated[list[str] | None, Query(max_length=MAX_UPNS, description=(
+                    f"instead of a name: up to {MAX_UPNS} UPNs, each pupil on the roll"))] = None
                 ) -> list[dict[str, str]]:
-    """Pupils of the school by name (case and accents aside), each with their household id."""
-    return app_of(request).find_pupils(urn, name)
+    """Pupils of the school by name (case and accents aside), or by their UPNs, each with their
+    household id."""
+    if (name is None) == (upn is None):
+        raise Invalid("give either name= (part of a pupil's name) or upn= (one or more UPNs)")
+    if upn:
+        return app_of(request).pupils_by_upn(urn, upn)
+    return app_of(request).find_pupils(urn, name or "")
