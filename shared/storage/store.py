@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -68,14 +70,25 @@ def store_env(settings: DoorstepSettings, service: str) -> dict[str, str]:
 
 
 def cipher_key(settings: DoorstepSettings) -> str | None:
-    """Personal data is encrypted at rest; development keeps a generated key in the data folder."""
+    """Personal data is encrypted at rest; development keeps a generated key in the data folder.
+
+    The services start together on a fresh folder, so the key file is made whole and then
+    linked into place, which only one of them can do: every process reads the same key, never
+    a half-written file or a key of its own."""
     if settings.cipher_key:
         return settings.cipher_key
     key_file: Path = settings.data_dir / "cipher.key"
     if not key_file.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(AESCipher.create_key(32))
-        key_file.chmod(0o600)
+        made = key_file.with_name(f".cipher.key.{os.getpid()}.{threading.get_ident()}")
+        made.write_text(AESCipher.create_key(32))
+        made.chmod(0o600)
+        try:
+            os.link(made, key_file)  # fails if another process put its key there first
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink()
     return key_file.read_text().strip()
 
 
