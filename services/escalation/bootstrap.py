@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from services.escalation import api, callbacks
 from services.escalation.application import Channels, EscalationApplication, Timing
 from services.escalation.channels import EmailSender, SmtpSettings
+from services.escalation.deadline_index import DeadlineIndex
 from services.escalation.govuk_notify import NotifyGateway
 from services.escalation.heartbeat import Heartbeat, ProviderTally
 from services.escalation.integration import translate
@@ -19,7 +20,7 @@ from services.escalation.lease import Lease
 from services.escalation.metrics import observe
 from services.escalation.naming import Names
 from services.escalation.notify import FakeGateway, Gateway
-from services.escalation.scheduler import DeadlineIndex, Scheduler
+from services.escalation.scheduler import Scheduler
 from services.escalation.settings import EscalationSettings, escalation_settings
 from services.escalation.subscribers import subscriptions
 from services.escalation.twilio import TwilioGateway

@@ -15,7 +15,7 @@ from shared.observability.metrics import switch
 
 
 class Index(Protocol):
-    """What the deadline index (scheduler.DeadlineIndex) holds that the gauges read."""
+    """What the deadline index (deadline_index.DeadlineIndex) holds that the gauges read."""
 
     due: dict[UUID, float]
     kinds: dict[UUID, str]

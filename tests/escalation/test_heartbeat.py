@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.escalation.application import EscalationApplication
+from services.escalation.deadline_index import DeadlineIndex
 from services.escalation.heartbeat import Heartbeat, ProviderTally
-from services.escalation.scheduler import DeadlineIndex, Scheduler
+from services.escalation.scheduler import Scheduler
 from shared.contracts.escalation import EscalationHeartbeat
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.keystore import open_key_store

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from services.escalation.application import EscalationApplication, Timing
+from services.escalation.deadline_index import DeadlineIndex
 from services.escalation.domain import Watch
-from services.escalation.scheduler import DeadlineIndex
 from shared.contracts import Actor, IntegrationEvent, Role
 from shared.contracts.meta import reaction_meta
 from shared.storage.batching import CommandBatches

@@ -9,8 +9,8 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from services.escalation.application import EscalationApplication, Timing
+from services.escalation.deadline_index import DeadlineIndex
 from services.escalation.domain import Escalation, Watch
-from services.escalation.scheduler import DeadlineIndex
 from shared.contracts import Actor, Role
 from shared.contracts.meta import reaction_meta
 from tests.escalation.story import Visit
