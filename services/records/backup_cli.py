@@ -18,6 +18,7 @@ from services.records.tables import heads, trail_engine
 from services.records.trail import Trail
 from shared.runtime.settings import DoorstepSettings
 from shared.storage import backup
+from shared.storage.backup_files import BackupError
 
 
 def register(commands: Any) -> None:
@@ -48,7 +49,7 @@ def say(line: str) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     try:
         manifest = backup.take(DoorstepSettings(), args.folder, trail_heads, say)
-    except backup.BackupError as error:
+    except BackupError as error:
         print(f"backup failed: {error}", file=sys.stderr)
         return 1
     for trust, head in manifest["trail"].items():
@@ -61,7 +62,7 @@ def run_restore(args: argparse.Namespace) -> int:
     settings = DoorstepSettings()
     try:
         manifest = backup.restore(settings, args.folder, say)
-    except backup.BackupError as error:
+    except BackupError as error:
         print(f"restore failed: {error}", file=sys.stderr)
         return 1
     problems = check_trail(settings, manifest["trail"])

@@ -14,40 +14,45 @@ when it starts (README, "Backup and restore", says why).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
 import shutil
 import sqlite3
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from shared.runtime.settings import DoorstepSettings
+from shared.storage.backup_files import (
+    FORMAT,
+    MANIFEST,
+    BackupError,
+    closing,
+    libpq_url,
+    need,
+    now,
+    read_manifest,
+    run,
+    sha256,
+    size,
+    summary,
+)
 from shared.storage.keystore import open_key_store
 from shared.storage.shredlist import ShredList
 
-MANIFEST = "manifest.json"
 STORES = ("visits", "authorisation", "escalation", "records")  # each with an outbox
 # The pages keep a store of their own (when the safety loop was down, whom they told): backed up
 # and restored where the pages have run, with nothing to republish.
 PAGES = "web"
-FORMAT = 1
 
 Say = Callable[[str], None]
 # Reads the trail's head per trust from a DB-API connection; the second argument prefixes the
 # table's name (a PostgreSQL schema and a dot, or nothing on SQLite).
 Heads = Callable[[Any, str], dict[str, dict[str, Any]]]
-
-
-class BackupError(RuntimeError):
-    """A backup or restore that cannot go on; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def take(settings: DoorstepSettings, folder: Path, heads: Heads, say: Say = prin
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: give a new folder for each backup")
     folder.mkdir(parents=True, exist_ok=True)
-    started, taken_at = time.monotonic(), _now()
+    started, taken_at = time.monotonic(), now()
     say(f"backing up to {folder}")
     if settings.database_url:
         trail = _dump_postgres(settings, folder, heads, say)
@@ -89,12 +94,12 @@ def take(settings: DoorstepSettings, folder: Path, heads: Heads, say: Say = prin
     else:
         trail = _copy_sqlite(settings, folder, heads, say)
         store = "sqlite"
-    files = [{"name": part.name, "file": part.file, **_summary(folder / part.file)}
+    files = [{"name": part.name, "file": part.file, **summary(folder / part.file)}
              for part in parts(settings) if (folder / part.file).exists()]
     if not settings.cipher_key and (settings.data_dir / "cipher.key").exists():
         shutil.copy2(settings.data_dir / "cipher.key", folder / "cipher.key")
         files.append({"name": "development cipher key", "file": "cipher.key",
-                      **_summary(folder / "cipher.key")})
+                      **summary(folder / "cipher.key")})
     manifest = {
         "format": FORMAT, "taken_at": taken_at, "store": store,
         "schema_suffix": settings.schema_suffix, "stream": settings.stream_name,
@@ -123,8 +128,8 @@ def _copy_sqlite(settings: DoorstepSettings, folder: Path, heads: Heads, say: Sa
             raise BackupError(f"{source} is missing: is {settings.data_dir} a Doorstep data "
                               "folder (DOORSTEP_DATA_DIR) whose services have run?")
         began = time.monotonic()
-        with (_closing(sqlite3.connect(source, timeout=30)) as live,
-              _closing(sqlite3.connect(folder / part.file)) as copy):
+        with (closing(sqlite3.connect(source, timeout=30)) as live,
+              closing(sqlite3.connect(folder / part.file)) as copy):
 
             def progress(_status: int, remaining: int, total: int, name: str = part.name) -> None:
                 say(f"  {name}: {total - remaining}/{total} pages")
@@ -132,7 +137,7 @@ def _copy_sqlite(settings: DoorstepSettings, folder: Path, heads: Heads, say: Sa
             live.backup(copy, pages=4096, progress=progress)
             if part.file.endswith("-trail.sqlite"):
                 trail = heads(copy, "")
-        say(f"copied {part.name} ({part.file}, {_size(folder / part.file)}) in "
+        say(f"copied {part.name} ({part.file}, {size(folder / part.file)}) in "
             f"{time.monotonic() - began:.1f} s")
     return trail
 
@@ -141,8 +146,8 @@ def _dump_postgres(settings: DoorstepSettings, folder: Path, heads: Heads, say: 
                    ) -> dict[str, dict[str, Any]]:
     import psycopg
 
-    _need("pg_dump")
-    url = _libpq_url(settings.database_url or "")
+    need("pg_dump")
+    url = libpq_url(settings.database_url or "")
     with psycopg.connect(url) as conn:  # holds the snapshot every dump reads
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()
@@ -154,9 +159,9 @@ def _dump_postgres(settings: DoorstepSettings, folder: Path, heads: Heads, say: 
                 say(f"no {part.name} (schema {part.schema}): skipped")
                 continue
             began = time.monotonic()
-            _run(["pg_dump", "--format=custom", f"--snapshot={snapshot[0]}",
+            run(["pg_dump", "--format=custom", f"--snapshot={snapshot[0]}",
                   f"--schema={part.schema}", f"--file={folder / part.file}", f"--dbname={url}"])
-            say(f"dumped {part.name} (schema {part.schema}, {_size(folder / part.file)}) in "
+            say(f"dumped {part.name} (schema {part.schema}, {size(folder / part.file)}) in "
                 f"{time.monotonic() - began:.1f} s")
         conn.rollback()
     return trail
@@ -196,7 +201,7 @@ def check(folder: Path, manifest: dict[str, Any], say: Say) -> None:
         path = folder / item["file"]
         if not path.exists():
             raise BackupError(f"{path} is missing from the backup")
-        if _sha256(path) != item["sha256"]:
+        if sha256(path) != item["sha256"]:
             raise BackupError(f"{path} does not match its checksum in the manifest: the backup "
                               "is damaged; use another")
     say(f"checked {len(manifest['files'])} files against their sha256 in the manifest")
@@ -215,7 +220,7 @@ def _restore_sqlite(settings: DoorstepSettings, folder: Path, manifest: dict[str
         target = settings.data_dir / name
         shutil.copy2(folder / name, target.with_suffix(target.suffix + ".part"))
         os.replace(target.with_suffix(target.suffix + ".part"), target)
-        say(f"restored {name} ({_size(target)}) in {time.monotonic() - began:.1f} s")
+        say(f"restored {name} ({size(target)}) in {time.monotonic() - began:.1f} s")
 
 
 def _restore_development_key(settings: DoorstepSettings, folder: Path,
@@ -240,8 +245,8 @@ def _restore_postgres(settings: DoorstepSettings, folder: Path, say: Say) -> Non
     import psycopg
     from psycopg import sql
 
-    _need("pg_restore")
-    url = _libpq_url(settings.database_url or "")
+    need("pg_restore")
+    url = libpq_url(settings.database_url or "")
     with psycopg.connect(url, autocommit=True) as conn:
         taken = [part.schema for part in parts(settings) if conn.execute(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = %s",
@@ -255,7 +260,7 @@ def _restore_postgres(settings: DoorstepSettings, folder: Path, say: Say) -> Non
         if part.optional and not (folder / part.file).exists():
             continue
         began = time.monotonic()
-        _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}",
+        run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}",
               str(folder / part.file)])
         say(f"restored {part.name} (schema {part.schema}) in {time.monotonic() - began:.1f} s")
 
@@ -267,7 +272,7 @@ def reset_outbox(settings: DoorstepSettings, service: str) -> None:
         from psycopg import sql
 
         schema = settings.schema_for(service)
-        with psycopg.connect(_libpq_url(settings.database_url), autocommit=True) as conn:
+        with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
             for (table,) in conn.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
                     "AND table_name LIKE '%%tracking'", (schema,)).fetchall():
@@ -275,18 +280,8 @@ def reset_outbox(settings: DoorstepSettings, service: str) -> None:
                              .format(sql.Identifier(schema, table)))
         return
     path = settings.data_dir / f"{settings.schema_for(service)}.sqlite"
-    with _closing(sqlite3.connect(path, timeout=30)) as file, file:
+    with closing(sqlite3.connect(path, timeout=30)) as file, file:
         file.execute("DELETE FROM tracking WHERE application_name LIKE 'outbox:%'")
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST
-    if not path.exists():
-        raise BackupError(f"{path} not found: give the folder `doorstep backup` wrote")
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"{path}: backup format {manifest.get('format')} is not {FORMAT}")
-    return manifest
 
 
 def _versions(settings: DoorstepSettings) -> dict[str, str]:
@@ -297,56 +292,5 @@ def _versions(settings: DoorstepSettings) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     if settings.database_url:
-        found["pg_dump"] = _run(["pg_dump", "--version"]).strip()
+        found["pg_dump"] = run(["pg_dump", "--version"]).strip()
     return found
-
-
-def _summary(path: Path) -> dict[str, Any]:
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as data:
-        while chunk := data.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _size(path: Path) -> str:
-    return f"{path.stat().st_size / 1e6:.1f} MB"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _need(program: str) -> None:
-    if shutil.which(program) is None:
-        raise BackupError(f"{program} not found: install PostgreSQL's client programs "
-                          "(Debian: apt-get install postgresql-client), the server's version or "
-                          "newer")
-
-
-def _run(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BackupError(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()}")
-    return done.stdout
-
-
-def _libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-class _closing:
-    """sqlite3's connections do not close on `with` (that only commits)."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.connection
-
-    def __exit__(self, *_: object) -> None:
-        self.connection.close()
