@@ -25,7 +25,7 @@ from shared.contracts import EVENT_TYPES, IntegrationEvent
 from shared.messaging.envelope import TYPE_PREFIX, EnvelopeError, from_wire, trace_of
 from shared.messaging.ordered import GiveUp, KeyOf, OrderedByKey, Refuse, RetryPolicy, by_trust
 from shared.observability import tracing
-from shared.observability.metrics import EVENTS_HANDLED
+from shared.observability.metrics import EVENTS_HANDLED, labelled
 from shared.observability.metrics import switch as metrics
 from shared.runtime.settings import DoorstepSettings
 
@@ -142,8 +142,8 @@ class Consumer:
     def _count(self, events: list[IntegrationEvent], outcome: str) -> None:
         if metrics.on:
             for event in events:
-                EVENTS_HANDLED.labels(self.subscription.durable, event.event_type(),
-                                      outcome).inc()
+                labelled(EVENTS_HANDLED, self.subscription.durable, event.event_type(),
+                         outcome).inc()
 
     def _read(self, raw: Msg) -> IntegrationEvent:
         try:

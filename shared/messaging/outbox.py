@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking, Tr
 
 from shared.contracts import IntegrationEvent
 from shared.observability import tracing
-from shared.observability.metrics import EVENTS_PUBLISHED
+from shared.observability.metrics import EVENTS_PUBLISHED, labelled
 from shared.observability.metrics import switch as metrics
 from shared.storage.freshcache import FreshCached
 
@@ -149,7 +149,7 @@ class OutboxRelay:
             progress.done = notification_id
             if metrics.on:
                 for kind in types:
-                    EVENTS_PUBLISHED.labels(self.service, kind).inc()
+                    labelled(EVENTS_PUBLISHED, self.service, kind).inc()
         if window and self.fault == "exit-after-publish":
             log.warning("fault injection: exiting after publish, before saving position")
             os._exit(137)

@@ -8,6 +8,7 @@ never an id. `DOORSTEP_METRICS=0` turns the counting off (`switch`).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -58,6 +59,13 @@ OBSERVED_AT = Gauge(
     "When this process last read its consumers and outbox (Unix time)", ["service"])
 
 
+@functools.lru_cache(maxsize=8192)
+def labelled(metric: Any, *values: str) -> Any:
+    """`metric.labels(*values)`, looked up once: the hot paths (each request, each event) count
+    into the same few children again and again, and the label sets are bounded."""
+    return metric.labels(*values)
+
+
 def exposition() -> tuple[bytes, str]:
     """The text exposition of every metric of this process, and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
@@ -89,8 +97,8 @@ class HttpMetrics:
         finally:
             route = route_template(scope)
             method = scope.get("method", "")
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(
+            labelled(HTTP_REQUESTS, self.service, method, route, str(status)).inc()
+            labelled(HTTP_LATENCY, self.service, method, route).observe(
                 time.perf_counter() - started)
 
 
