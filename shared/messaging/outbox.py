@@ -113,7 +113,8 @@ class OutboxRelay:
                 events = self.translate(domain_event)
                 acks = [await self._send(event, domain_event) for event in events]
                 window.append((notification.id, acks, [event.event_type() for event in events]))
-                in_flight.add(notification.originator_id)
+                if acks:  # a stored event that tells the world nothing holds nothing up
+                    in_flight.add(notification.originator_id)
             await self._settle(window, progress)
         finally:
             self.reached = progress.done
