@@ -4,8 +4,8 @@ Position is tracked in the service's own store. A crash after publishing and bef
 position is saved republishes with the same Nats-Msg-Id, which JetStream de-duplicates (and
 every consumer's handling is idempotent besides). So the position need not be written after every
 batch: while events keep coming it is written at most every `save_every_seconds`, and at once
-when the relay falls idle. The relay keeps the position it has reached in memory; the store is
-read for it only at the start.
+when the relay falls idle. The relay keeps the position it has reached in memory, and reads the
+store's as it writes its own and while idle, so a replica's relay skips what another published.
 """
 
 from __future__ import annotations
@@ -90,9 +90,16 @@ class OutboxRelay:
                 self.wakeup.clear()
 
     async def save_reached(self) -> None:
-        """Write the position reached, if it is ahead of the one written."""
-        if self.reached is not None and self.reached > self.saved:
-            await asyncio.to_thread(self._save, self.reached)
+        """Write the position reached, if it is ahead of the one written; then take the one in
+        the store if another replica's relay has published further."""
+        if self.reached is None:
+            return
+        if self.reached > self.saved:
+            shared = await asyncio.to_thread(self._save, self.reached)
+        else:
+            shared = await asyncio.to_thread(self.position)
+        if shared > self.reached:
+            self.reached = self.saved = shared
 
     async def relay_once(self) -> int:
         if self.reached is None:
@@ -155,15 +162,17 @@ class OutboxRelay:
             log.warning("fault injection: exiting after publish, before saving position")
             os._exit(137)
 
-    def _save(self, notification_id: int) -> None:
+    def _save(self, notification_id: int) -> int:
+        """Write the position; the position now in the store (another replica's may be ahead)."""
         with self.saving:
             if self.closed:
-                return  # the store is closed: the position is saved again after the restart
+                return notification_id  # the store is closed: saved again after the restart
             try:
                 self.tracking.insert_tracking(Tracking(self.position_name, notification_id))
             except IntegrityError:
                 log.info("another relay replica saved position %s first", notification_id)
             self.saved, self._saved_at = notification_id, time.monotonic()
+            return self.position()
 
 
 class _Progress:

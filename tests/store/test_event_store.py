@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -169,4 +170,33 @@ async def test_a_busy_relay_writes_its_position_now_and_then_and_a_restart_resen
     assert await relay.relay_once() == 0
     await relay.save_reached()  # what run_forever does when a round finds nothing new
     assert relay.position() == 3
+    app.close()
+
+
+async def test_a_second_replicas_relay_skips_what_the_first_published(
+        settings: DoorstepSettings) -> None:
+    """Two replicas of a service share one store, each with its relay: the one that finds the
+    other ahead takes its position, rather than publishing everything a second time."""
+    sent: dict[str, list[UUID | None]] = {"first": [], "second": []}
+
+    def sender(name: str) -> Any:
+        async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
+            sent[name].append(event.visit_id)
+            ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            ack.set_result(None)
+            return ack
+        return send
+
+    app = open_app(settings)
+    first, second = (OutboxRelay(app, app.factory.tracking_recorder(), translate, sender(name),
+                                 save_every_seconds=3600) for name in ("first", "second"))
+    assert await second.relay_once() == 0  # running, with nothing to publish yet
+    visits = [request_visit(app) for _ in range(3)]
+    assert await first.relay_once() == 3
+    await second.save_reached()  # what an idle relay does at each poll
+    assert await second.relay_once() == 0
+    assert (sent["first"], sent["second"]) == (visits, [])
+    later = request_visit(app)
+    assert await second.relay_once() == 1  # and it carries on from there
+    assert sent["second"] == [later]
     app.close()
