@@ -38,8 +38,8 @@ class StaffRecords(SchoolRecords):
         # takes its own changes as they are stored, not only when they come back from the stream
         self.registers: StaffRegisters | None = None
 
-    def _notify(self, recordings: list[Any]) -> None:
-        super()._notify(recordings)
+    def stored(self, recordings: list[Any]) -> None:
+        super().stored(recordings)
         if self.registers is None:
             return
         for recording in recordings:

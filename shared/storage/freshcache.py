@@ -138,10 +138,16 @@ class FreshCached(Application[UUID]):
                     self._just_stored[recording.notification.id] = recording.domain_event
                 while len(self._just_stored) > STORED_KEPT:
                     del self._just_stored[next(iter(self._just_stored))]
-            return recordings
         except IntegrityError:  # another writer got there first: forget what it changed
             self.catch_up()
             raise
+        self.stored(recordings)
+        return recordings
+
+    def stored(self, recordings: list[Recording[Any]]) -> None:
+        """What this process has just stored, however it was saved (alone, group-committed or
+        in a batch of commands, where eventsourcing's own `_notify` hears nothing): for a
+        service to act on its own writes at once. Nothing here."""
 
 
 def copied(aggregate: Any) -> Any:
