@@ -160,7 +160,7 @@ def _dump_postgres(settings: DoorstepSettings, folder: Path, heads: Heads, say: 
                 continue
             began = time.monotonic()
             run(["pg_dump", "--format=custom", f"--snapshot={snapshot[0]}",
-                  f"--schema={part.schema}", f"--file={folder / part.file}", f"--dbname={url}"])
+                 f"--schema={part.schema}", f"--file={folder / part.file}", f"--dbname={url}"])
             say(f"dumped {part.name} (schema {part.schema}, {size(folder / part.file)}) in "
                 f"{time.monotonic() - began:.1f} s")
         conn.rollback()
@@ -261,7 +261,7 @@ def _restore_postgres(settings: DoorstepSettings, folder: Path, say: Say) -> Non
             continue
         began = time.monotonic()
         run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}",
-              str(folder / part.file)])
+             str(folder / part.file)])
         say(f"restored {part.name} (schema {part.schema}) in {time.monotonic() - began:.1f} s")
 
 

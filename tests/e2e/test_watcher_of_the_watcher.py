@@ -116,7 +116,7 @@ async def test_with_escalation_killed_the_board_says_so_and_a_safety_lead_is_tol
                         seconds=30)
             assert "running again" in notify.of("sms", LEAD)[1]["personalisation"]["message"]
             assert (await scrape_one(web)).value("doorstep_web_safety_loop_down_trusts",
-                                                      loop="silent") == 0
+                                                 loop="silent") == 0
 
             trust_it = await sign_in(browser, web, "it-0001")
             await trust_it.goto("/trust")
