@@ -59,13 +59,26 @@ PUBLISHED: dict[tuple[type[Any], str], Build] = {
 
 def translate(domain_event: Any) -> list[IntegrationEvent]:
     """Watch facts copied from visit events are not republished; decisions made here are."""
-    for (aggregate, name), build in PUBLISHED.items():
-        if type(domain_event).__name__ == name and isinstance(domain_event, aggregate.Event):
-            visit_id = domain_event.meta.get("visit_id")
-            if aggregate is Delivery and is_reminder_delivery(
-                    domain_event.escalation_id, UUID(visit_id) if visit_id else None):
-                return []  # a check-in reminder to the staff, not an escalation's notification
-            base = envelope_fields(SERVICE, domain_event,
-                                   visit_id=UUID(visit_id) if visit_id else None)
-            return [build(base, domain_event)]
-    return []
+    found = _published_as(type(domain_event))
+    if found is None:
+        return []
+    aggregate, build = found
+    visit_id = domain_event.meta.get("visit_id")
+    if aggregate is Delivery and is_reminder_delivery(
+            domain_event.escalation_id, UUID(visit_id) if visit_id else None):
+        return []  # a check-in reminder to the staff, not an escalation's notification
+    base = envelope_fields(SERVICE, domain_event, visit_id=UUID(visit_id) if visit_id else None)
+    return [build(base, domain_event)]
+
+
+_PUBLISHED_AS: dict[type[Any], tuple[type[Any], Build] | None] = {}
+
+
+def _published_as(kind: type[Any]) -> tuple[type[Any], Build] | None:
+    """How a kind of stored event is published, if it is: worked out once a kind, as every event
+    stored here (most of them facts that publish nothing) passes through the outbox."""
+    if kind not in _PUBLISHED_AS:
+        _PUBLISHED_AS[kind] = next(
+            ((aggregate, build) for (aggregate, name), build in PUBLISHED.items()
+             if kind.__name__ == name and issubclass(kind, aggregate.Event)), None)
+    return _PUBLISHED_AS[kind]

@@ -27,7 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import BaseAggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 _caught_up = threading.local()
@@ -113,6 +113,24 @@ class FreshCached(Application[UUID]):
         if not isinstance(found, kind):
             return None
         return copied(found) if copy else found
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """eventsourcing's save, collecting the pending events without its runtime Protocol
+        checks: typing's isinstance against a Protocol walks every member, twice an aggregate
+        (3-4% of escalation's CPU while it takes visits in)."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:  # an event, or nothing: as eventsourcing does it
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)
+        return recordings
 
     def stored_event(self, notification: Notification) -> DomainEventProtocol[Any]:
         """The domain event of a notification: the one this process just stored, if it did (no

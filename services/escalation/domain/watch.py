@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -51,6 +52,7 @@ class Watch(Aggregate):
     """Per-visit deadline state, in this service's own store."""
 
     @staticmethod
+    @lru_cache(maxsize=16_384)  # every event of a visit and every deadline asks: a SHA-1 each
     def create_id(visit_id: UUID) -> UUID:
         return uuid5(NAMESPACE_URL, f"doorstep:escalation:watch:{visit_id}")
 
@@ -200,8 +202,12 @@ class Watch(Aggregate):
 
     def reminder(self, minute: float) -> tuple[datetime, Deadline] | None:
         """CheckInDueSoon: shortly before a check-in is due, once per check-in."""
+        return self._reminder_among(self.deadlines(minute), minute)
+
+    def _reminder_among(self, deadlines: list[Deadline], minute: float
+                        ) -> tuple[datetime, Deadline] | None:
         before = self.plan["reminder_before_minutes"]
-        for deadline in self.deadlines(minute):
+        for deadline in deadlines:
             if deadline.kind != "check_in" or before <= 0 or deadline.key in self.reminded:
                 continue
             at = deadline.nominal - self._minutes(before, minute)
@@ -210,8 +216,9 @@ class Watch(Aggregate):
         return None
 
     def next_due(self, minute: float) -> datetime | None:
-        times = [deadline.due for deadline in self.deadlines(minute)]
-        reminder = self.reminder(minute)
+        deadlines = self.deadlines(minute)
+        times = [deadline.due for deadline in deadlines]
+        reminder = self._reminder_among(deadlines, minute)
         if reminder is not None:
             times.append(reminder[0])
         return min(times, default=None)
