@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 # Deadlines fired (and their notifications sent) per round: small enough that the first of a
 # burst is not kept waiting for the store to take the whole burst.
 FIRE_BATCH = 256
+# Rounds start at most this often (unless the last one fired a full batch): deadlines that fall
+# due close together (167 a second at 100,000 live visits) share a round, its thread hops and
+# its transaction, at the cost of firing each at most this much later. A duress woken for is
+# sent at most this much later too: against the policy's minutes and an SMS's seconds, nothing.
+GATHER_SECONDS = 0.1
 
 DECISION = """
 Store-backed deadlines with a NATS KV leader lease.
@@ -93,25 +98,29 @@ class Scheduler:
     async def run(self) -> None:
         async with httpx.AsyncClient() as client:
             while True:
+                began = time.monotonic()
                 LAST_TICK.set(time.time())
                 while await asyncio.to_thread(self.index.follow) >= FOLLOW_LIMIT:
                     pass  # a full page: there may be more
                 leading = self.lease is None or self.lease.held()
                 LEADING.set(1 if leading else 0)
-                if leading:
-                    await self.fire_due(client)
+                fired = await self.fire_due(client) if leading else 0
                 if self.heartbeat is not None:  # here, so a scheduler that hangs stops beating
                     await self.heartbeat.tick(self.index)
+                if fired == FIRE_BATCH:
+                    continue  # a backlog: the next round at once
                 wait = self.index.seconds_to_next(datetime.now(UTC).timestamp())
                 wait = self.tick if wait is None else max(0.0, min(self.tick, wait))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), wait)
+                await asyncio.sleep(began + min(GATHER_SECONDS, self.tick) - time.monotonic())
                 self.wakeup.clear()
 
-    async def fire_due(self, client: httpx.AsyncClient) -> None:
+    async def fire_due(self, client: httpx.AsyncClient) -> int:
+        """Fire what is due (a batch at most); how many deadlines and deliveries were due."""
         due = self.index.pop_due(datetime.now(UTC).timestamp(), limit=FIRE_BATCH)
         if not due:
-            return
+            return 0
         deliveries = await asyncio.to_thread(self._fire_all, due)
         self.nudge()
         for delivery in deliveries:
@@ -120,6 +129,7 @@ class Scheduler:
                 task = asyncio.create_task(self._send(client, delivery))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
+        return len(due)
 
     def _fire_all(self, due: list[UUID]) -> list[Delivery]:
         with self.app.caught_up():
