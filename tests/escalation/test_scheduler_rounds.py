@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from services.escalation.application import EscalationApplication
 from services.escalation.deadline_index import DeadlineIndex
 from services.escalation.domain import Watch
@@ -44,12 +46,12 @@ async def test_deadlines_falling_due_together_are_fired_in_a_few_rounds(tmp_path
     fired_at: dict[UUID, float] = {}
     fire_many = app.fire_many
 
-    def counted(ids: list[UUID]) -> list[object]:
+    def counted(ids: list[UUID]) -> list[Aggregate]:
         rounds.append(len(ids))
         fired_at.update({watch_id: time.time() for watch_id in ids})
-        return fire_many(ids)  # type: ignore[return-value]
+        return fire_many(ids)
 
-    app.fire_many = counted  # type: ignore[method-assign,assignment]
+    app.fire_many = counted  # type: ignore[method-assign]
     scheduler = Scheduler(app, DeadlineIndex(app), None, tick=1.0, gateways={},
                           webhook_secret="x" * 16, sealer=Sealer(open_key_store(settings)),
                           nudge=lambda: None)
