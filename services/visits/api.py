@@ -15,6 +15,7 @@ from shared.contracts.base import Distinct, StaffId, distinct
 from shared.contracts.meta import Meta, command_meta
 from shared.contracts.visits import Phone, Reference
 from shared.http.answers import request_id
+from shared.http.direct import DirectRoute
 from shared.security.tenancy import trust_of
 from shared.security.tokens import CurrentPrincipal, Principal
 from shared.service.process import runtime_of
@@ -22,7 +23,7 @@ from shared.service.process import runtime_of
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school's URN (6 digits)")]
 Via = Annotated[Literal["board", "visit", "acknowledgement", "api"], Query(
     description="the page it is opened from, for the record of who opened it")]
-router = APIRouter(prefix="/v1/schools/{urn}/visits", tags=["visits"])
+router = APIRouter(prefix="/v1/schools/{urn}/visits", tags=["visits"], route_class=DirectRoute)
 
 
 class Body(BaseModel):
