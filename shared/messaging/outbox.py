@@ -3,9 +3,15 @@
 Position is tracked in the service's own store. A crash after publishing and before the
 position is saved republishes with the same Nats-Msg-Id, which JetStream de-duplicates (and
 every consumer's handling is idempotent besides). So the position need not be written after every
-batch: while events keep coming it is written at most every `save_every_seconds`, and at once
-when the relay falls idle. The relay keeps the position it has reached in memory, and reads the
-store's as it writes its own and while idle, so a replica's relay skips what another published.
+batch: it is written at most every `save_every_seconds`, busy or idle (an idle relay writes what
+it has reached once that time has passed). The relay keeps the position it has reached in memory,
+and reads the store's as it writes its own and, as often, while idle, so a replica's relay skips
+what another published.
+
+A round that found fewer events than it asks for has seen the end of the log: the relay waits
+then for a nudge (a save in this process) or its poll, rather than asking again at once. At a few
+check-ins a second each one is its own round, so asking again, and reading or writing the position
+after every one, made three more store round trips an event.
 """
 
 from __future__ import annotations
@@ -82,12 +88,16 @@ class OutboxRelay:
 
     async def run_forever(self) -> None:
         while True:
-            published = await self.relay_once()
-            if not published:
-                await self.save_reached()  # idle: the position catches up with what was sent
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
-                self.wakeup.clear()
+            if await self.relay_once() >= self.batch_size:
+                continue  # a full round: more may be waiting
+            if self._save_due():  # idle: the position catches up with what was sent
+                await self.save_reached()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
+            self.wakeup.clear()
+
+    def _save_due(self) -> bool:
+        return time.monotonic() - self._saved_at >= self.save_every_seconds
 
     async def save_reached(self) -> None:
         """Write the position reached, if it is ahead of the one written; then take the one in
@@ -98,6 +108,7 @@ class OutboxRelay:
             shared = await asyncio.to_thread(self._save, self.reached)
         else:
             shared = await asyncio.to_thread(self.position)
+            self._saved_at = time.monotonic()  # looked: due again after the same time
         if shared > self.reached:
             self.reached = self.saved = shared
 
@@ -125,7 +136,7 @@ class OutboxRelay:
             await self._settle(window, progress)
         finally:
             self.reached = progress.done
-            if time.monotonic() - self._saved_at >= self.save_every_seconds:
+            if self._save_due():
                 await self.save_reached()
         return progress.done - start
 

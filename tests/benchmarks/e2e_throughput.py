@@ -43,7 +43,7 @@ from shared.runtime.settings import DoorstepSettings
 from shared.testing.polling import until
 from tests.benchmarks.http_ceiling import empty_service
 from tests.benchmarks.load import EmptySite, check_ins, fixed_rate, percentile, scraping
-from tests.benchmarks.proc import cpu_seconds, profiled, rss_mb
+from tests.benchmarks.proc import cpu_seconds, cpu_seconds_named, profiled, rss_mb
 from tests.visits.on_site import VisitsOnSite
 
 TARGET_CEILING_RATIO, TARGET_P99_MS, FIXED_RATE = 0.20, 50.0, 200.0
@@ -109,7 +109,10 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
                 await turn.run(site, settings, pids, args, turns,
                                on_minute=lambda: samples.append(rss_of(cluster)))
         rss_after = rss_of(cluster)
+        cpu_before = steady_cpu(pids, database_url)
         steady, steady_statuses = await fixed_rate(site, args.rate, args.rate_seconds)
+        steady_cpu_ms = {name: (seconds - cpu_before[name]) * 1000 / max(steady_statuses[200], 1)
+                         for name, seconds in steady_cpu(pids, database_url).items()}
         if scraper is not None:
             scraper.cancel()
     finally:
@@ -127,7 +130,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
         "p99_ms": percentile(turn.latencies, 0.99) * 1000,
         "rate": args.rate, "steady_statuses": dict(steady_statuses),
         "steady_p50_ms": percentile(steady, 0.50) * 1000,
-        "steady_p99_ms": percentile(steady, 0.99) * 1000,
+        "steady_p99_ms": percentile(steady, 0.99) * 1000, "steady_cpu_ms": steady_cpu_ms,
         "rss_mb": {name: (rss_before[name], rss_after[name]) for name in rss_before},
         "rss_minutes": [*samples, rss_after],
         "cpu_ms": {name: seconds * 1000 / max(accepted, 1) for name, seconds in turn.cpu.items()},
@@ -187,6 +190,14 @@ def cpu_of(pids: dict[str, int]) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
+def steady_cpu(pids: dict[str, int], database_url: str | None) -> dict[str, float]:
+    """CPU seconds so far of each process, and of PostgreSQL's own processes when it is the store."""
+    used = cpu_of(pids)
+    if database_url:
+        used["postgres"] = cpu_seconds_named("postgres")
+    return used
+
+
 def rss_of(cluster: Cluster) -> dict[str, float]:
     """Each service's resident memory in MB."""
     return {name: rss_mb(process.process.pid) for name, process in cluster.processes.items()
@@ -216,6 +227,9 @@ def report(result: dict[str, Any]) -> None:
     print(f"at {result['rate']:.0f}/s offered: p50 / p99 {result['steady_p50_ms']:>6.1f} / "
           f"{result['steady_p99_ms']:.1f} ms   (target p99 <= {TARGET_P99_MS:.0f} ms: "
           f"{'met' if steady_met else 'NOT met'}; statuses {result['steady_statuses']})")
+    steady_cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["steady_cpu_ms"].items())
+    print(f"at {result['rate']:.0f}/s: CPU ms a check-in {sum(result['steady_cpu_ms'].values()):.2f} "
+          f"in all: {steady_cpu}")
     cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms"].items())
     print(f"CPU ms per check-in           {sum(result['cpu_ms'].values()):.2f} in all: {cpu}")
     memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"

@@ -18,6 +18,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_seconds_named(name: str) -> float:
+    """CPU time every process of that name (e.g. PostgreSQL's server and its backends) has used
+    so far; a process that ended since is missing, so take the difference over a short span."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                if (entry / "comm").read_text().strip() == name:
+                    total += cpu_seconds(int(entry.name))
+    return total
+
+
 def _status_mb(pid: int, key: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{key}:"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,67 @@ async def test_a_second_replicas_relay_skips_what_the_first_published(
     assert await second.relay_once() == 1  # and it carries on from there
     assert sent["second"] == [later]
     app.close()
+
+
+class _Counted:
+    """Counts the calls to one method of an object, passing them through."""
+
+    def __init__(self, target: Any, name: str) -> None:
+        self.calls = 0
+        method = getattr(target, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return method(*args, **kwargs)
+        setattr(target, name, counted)
+
+
+async def test_an_idle_relay_waits_for_a_nudge_and_keeps_its_position_writes_spaced(
+        settings: DoorstepSettings) -> None:
+    """At a few check-ins a second each is its own round. A round that found fewer events than
+    it asked for has seen the end of the log, so the relay waits for a nudge (or its poll) rather
+    than asking again at once, and an idle relay writes or reads its position at most every
+    `save_every_seconds`, not at every poll (each was a store round trip an event)."""
+    sent: list[UUID | None] = []
+
+    async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
+        sent.append(event.visit_id)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ack.set_result(None)
+        return ack
+
+    app = open_app(settings)
+    tracking = app.factory.tracking_recorder()
+    relay = OutboxRelay(app, tracking, translate, send, poll_seconds=0.02,
+                        save_every_seconds=3600)
+    selects = _Counted(app.recorder, "select_notifications")
+    positions = _Counted(tracking, "max_tracking_id")
+    running = asyncio.create_task(relay.run_forever())
+    try:
+        first = request_visit(app)
+        relay.nudge()
+        for _ in range(100):
+            if sent:
+                break
+            await asyncio.sleep(0.01)
+        selects.calls = positions.calls = 0
+        await asyncio.sleep(0.2)  # about ten polls, with nothing new
+        assert sent == [first]
+        assert relay.position() == 1  # the first round's position, written at once
+        assert positions.calls == 1  # only the read just above: idle polls did not read it
+        assert selects.calls <= 12  # one a poll, not one straight after each round
+        second = request_visit(app)
+        relay.nudge()
+        for _ in range(100):
+            if len(sent) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert sent == [first, second]
+        assert relay.saved == 1  # not written again within save_every_seconds...
+        await relay.save_reached()  # ...but at shutdown (`stop` does this)
+        assert relay.position() == 2
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()
