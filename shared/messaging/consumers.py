@@ -1,16 +1,15 @@
 """Durable JetStream consumers: fetched in stream order, handled in order per key.
 
-Each service's consumer is a durable pull consumer on the one stream. Messages are fetched in
-batches and handed, in stream order, to an `OrderedByKey` dispatcher (one worker per trust, or
-per visit). faststream's own pull subscriber handles a batch's messages concurrently, which
-would break the order a trail needs, so the pull loop here uses nats-py's pull subscription on
-the broker's connection directly.
+Each service's consumer is a durable pull consumer on the one stream. Its messages come as
+requests kept open ahead of them ask for them (`shared/messaging/pulling.py`) and are handed, in
+stream order, to an `OrderedByKey` dispatcher (one worker per trust, or per visit). faststream's
+own pull subscriber handles a batch's messages concurrently, which would break the order a trail
+needs, so the requests go out on the broker's nats-py connection directly.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from nats.js.errors import NotFoundError
 from shared.contracts import EVENT_TYPES, IntegrationEvent
 from shared.messaging.envelope import TYPE_PREFIX, EnvelopeError, from_wire, trace_of
 from shared.messaging.ordered import GiveUp, KeyOf, OrderedByKey, Refuse, RetryPolicy, by_trust
+from shared.messaging.pulling import PullStream
 from shared.observability import tracing
 from shared.observability.metrics import EVENTS_HANDLED, labelled
 from shared.observability.metrics import switch as metrics
@@ -74,38 +74,31 @@ class Consumer:
         self.ordered = OrderedByKey(
             self._process, self._give_up, subscription.key_of, subscription.retry,
             process_batch=self._process_batch if subscription.batch_handler else None)
-        self._task: asyncio.Task[None] | None = None
+        self._pulling: PullStream | None = None
 
     async def start(self, connection: Client) -> None:
-        js = connection.jetstream()
         if self.subscription.rewind_on_start:
             await self.rewind_to_ack_floor(connection)
         await self._bring_up_to_date(connection)
-        filters = self.subscription.filters(self.settings.subject_root)
-        pull = await js.pull_subscribe(
-            filters[0], durable=self.durable, stream=self.settings.stream_name,
-            config=ConsumerConfig(
-                max_ack_pending=self.subscription.max_ack_pending,
-                ack_wait=self.subscription.ack_wait_seconds, ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL, **_filtered(filters),
-                **self.subscription.extra))
-        self._task = asyncio.create_task(self._pull(pull), name=f"consumer {self.durable}")
+        await self._create(connection)
+        self._pulling = PullStream(connection, self.settings.stream_name, self.durable,
+                                   self.ordered.accept, batch=self.subscription.batch_size)
+        await self._pulling.start()
 
-    async def _pull(self, pull: Any) -> None:
-        """Fetch for ever: nothing but cancellation ends this loop."""
-        while True:
-            try:
-                messages = await pull.fetch(self.subscription.batch_size, timeout=1.0)
-            except TimeoutError:  # nats' and asyncio's: nothing to fetch just now
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # e.g. reconnecting, or JetStream unavailable
-                log.warning("consumer %s cannot fetch (%r); retrying", self.durable, error)
-                await asyncio.sleep(0.5)
-                continue
-            for message in messages:
-                await self.ordered.accept(message)
+    async def _create(self, connection: Client) -> None:
+        """The durable consumer, made with this subscription's settings if it is not there yet."""
+        jsm = connection.jsm()
+        try:
+            await jsm.consumer_info(self.settings.stream_name, self.durable)
+            return
+        except NotFoundError:
+            pass
+        filters = self.subscription.filters(self.settings.subject_root)
+        await jsm.add_consumer(self.settings.stream_name, config=ConsumerConfig(
+            name=self.durable, durable_name=self.durable,
+            max_ack_pending=self.subscription.max_ack_pending,
+            ack_wait=self.subscription.ack_wait_seconds, ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL, **_filtered(filters), **self.subscription.extra))
 
     async def _process(self, raw: Msg) -> None:
         event = self._read(raw)
@@ -208,10 +201,8 @@ class Consumer:
         return start
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        if self._pulling is not None:
+            await self._pulling.stop()
         await self.ordered.close()
 
 
