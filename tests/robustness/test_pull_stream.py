@@ -49,21 +49,31 @@ async def consuming(url: str, stream: str, received: list[bytes], **pull: float
         await connection.close()
 
 
-async def test_messages_come_in_stream_order_with_fewer_requests_than_messages(
-        tmp_path: Path) -> None:
+@asynccontextmanager
+async def a_stream(tmp_path: Path) -> AsyncIterator[tuple[str, Client, str]]:
+    """A nats-server of its own with a stream: its URL, a publishing connection, the stream."""
     server = start_nats_server(tmp_path / "nats")
     stream = f"PULL_{uuid4().hex[:8]}"
     try:
         publisher = await nats.connect(server.url)
+        await publisher.jetstream().add_stream(name=stream, subjects=[f"{stream.lower()}.>"])
+        yield server.url, publisher, stream
+        await publisher.close()
+    finally:
+        server.stop()
+
+
+async def test_messages_come_in_stream_order_with_fewer_requests_than_messages(
+        tmp_path: Path) -> None:
+    async with a_stream(tmp_path) as (url, publisher, stream):
         js = publisher.jetstream()
-        await js.add_stream(name=stream, subjects=[f"{stream.lower()}.>"])
         requests: list[bytes] = []
 
         async def asked(message: Msg) -> None:
             requests.append(message.data)
         await publisher.subscribe(f"$JS.API.CONSUMER.MSG.NEXT.{stream}.reader", cb=asked)
         received: list[bytes] = []
-        async with consuming(server.url, stream, received):
+        async with consuming(url, stream, received):
             sent = [f"{n}".encode() for n in range(200)]
             for body in sent[:100]:
                 await js.publish(f"{stream.lower()}.m", body)
@@ -76,27 +86,17 @@ async def test_messages_come_in_stream_order_with_fewer_requests_than_messages(
         # nats-py's fetch asked at least twice a batch (a probe, then a wait): here a request
         # asks for 16 and the next goes out when half have come
         assert len(requests) <= 200 // 8 + 2, len(requests)
-        await publisher.close()
-    finally:
-        server.stop()
 
 
 async def test_a_quiet_consumer_asks_again_when_its_request_expires(tmp_path: Path) -> None:
-    server = start_nats_server(tmp_path / "nats")
-    stream = f"PULL_{uuid4().hex[:8]}"
-    try:
-        publisher = await nats.connect(server.url)
+    async with a_stream(tmp_path) as (url, publisher, stream):
         js = publisher.jetstream()
-        await js.add_stream(name=stream, subjects=[f"{stream.lower()}.>"])
         received: list[bytes] = []
-        async with consuming(server.url, stream, received, expires=0.5, heartbeat=0.2):
+        async with consuming(url, stream, received, expires=0.5, heartbeat=0.2):
             await asyncio.sleep(1.6)  # three requests have expired by now
             await js.publish(f"{stream.lower()}.m", b"after a quiet spell")
             await until(lambda: list(received), "the message received", seconds=5,
                         ready=lambda got: got == [b"after a quiet spell"])
-        await publisher.close()
-    finally:
-        server.stop()
 
 
 async def test_messages_come_again_after_the_server_restarts(tmp_path: Path) -> None:

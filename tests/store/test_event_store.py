@@ -53,6 +53,16 @@ def request_visit(app: VisitsApplication) -> UUID:
     return app.request_visit(request | {"requested_by": STAFF.id}, meta)
 
 
+def acked_at_once(sent: list[UUID | None]) -> Any:
+    """A relay's `send` that notes each event's visit and is acknowledged at once."""
+    async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
+        sent.append(event.visit_id)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ack.set_result(None)
+        return ack
+    return send
+
+
 def test_a_visit_reads_back_after_reopening_the_store(settings: DoorstepSettings) -> None:
     app = open_app(settings)
     visit_id = request_visit(app)
@@ -145,12 +155,7 @@ async def test_a_busy_relay_writes_its_position_now_and_then_and_a_restart_resen
     as soon as the relay falls idle; a crash in between sends the unwritten ones again (with
     their ids, which JetStream de-duplicates), never skips one."""
     sent: list[UUID | None] = []
-
-    async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
-        sent.append(event.visit_id)
-        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        ack.set_result(None)
-        return ack
+    send = acked_at_once(sent)
 
     app = open_app(settings)
     relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, send,
@@ -181,12 +186,7 @@ async def test_a_second_replicas_relay_skips_what_the_first_published(
     sent: dict[str, list[UUID | None]] = {"first": [], "second": []}
 
     def sender(name: str) -> Any:
-        async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
-            sent[name].append(event.visit_id)
-            ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            ack.set_result(None)
-            return ack
-        return send
+        return acked_at_once(sent[name])
 
     app = open_app(settings)
     first, second = (OutboxRelay(app, app.factory.tracking_recorder(), translate, sender(name),
@@ -223,12 +223,7 @@ async def test_an_idle_relay_waits_for_a_nudge_and_keeps_its_position_writes_spa
     than asking again at once, and an idle relay writes or reads its position at most every
     `save_every_seconds`, not at every poll (each was a store round trip an event)."""
     sent: list[UUID | None] = []
-
-    async def send(event: IntegrationEvent, trace: object = None) -> asyncio.Future[None]:
-        sent.append(event.visit_id)
-        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        ack.set_result(None)
-        return ack
+    send = acked_at_once(sent)
 
     app = open_app(settings)
     tracking = app.factory.tracking_recorder()
