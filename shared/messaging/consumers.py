@@ -1,7 +1,7 @@
-"""Durable JetStream consumers: fetched in stream order, handled in order per key.
+"""Durable JetStream consumers: taken in stream order, handled in order per key.
 
-Each service's consumer is a durable pull consumer on the one stream. Its messages come as
-requests kept open ahead of them ask for them (`shared/messaging/pulling.py`) and are handed, in
+Each service's consumer is a durable pull consumer on the one stream. Its messages come through
+pull requests kept open ahead of them (`shared/messaging/pulling.py`) and are handed, in
 stream order, to an `OrderedByKey` dispatcher (one worker per trust, or per visit). faststream's
 own pull subscriber handles a batch's messages concurrently, which would break the order a trail
 needs, so the requests go out on the broker's nats-py connection directly.
