@@ -79,22 +79,31 @@ class Consumer:
     async def start(self, connection: Client) -> None:
         if self.subscription.rewind_on_start:
             await self.rewind_to_ack_floor(connection)
-        await self._bring_up_to_date(connection)
-        await self._create(connection)
+        await self._make_or_bring_up_to_date(connection)
         self._pulling = PullStream(connection, self.settings.stream_name, self.durable,
                                    self.ordered.accept, batch=self.subscription.batch_size)
         await self._pulling.start()
 
-    async def _create(self, connection: Client) -> None:
-        """The durable consumer, made with this subscription's settings if it is not there yet."""
+    async def _make_or_bring_up_to_date(self, connection: Client) -> None:
+        """The durable consumer, made with this subscription's settings if it is not there yet;
+        one made by an older release keeps its place but takes today's limits."""
         jsm = connection.jsm()
-        try:
-            await jsm.consumer_info(self.settings.stream_name, self.durable)
-            return
-        except NotFoundError:
-            pass
         filters = self.subscription.filters(self.settings.subject_root)
-        await jsm.add_consumer(self.settings.stream_name, config=ConsumerConfig(
+        try:
+            info = await jsm.consumer_info(self.settings.stream_name, self.durable)
+        except NotFoundError:
+            await self._make(connection, filters)
+            return
+        config = info.config
+        wanted = (self.subscription.max_ack_pending, self.subscription.ack_wait_seconds, filters)
+        if (config.max_ack_pending, config.ack_wait, _filters_of(config)) != wanted:
+            config.max_ack_pending, config.ack_wait = wanted[:2]
+            for name, value in _filtered(filters).items():
+                setattr(config, name, value)
+            await jsm.add_consumer(self.settings.stream_name, config=config)
+
+    async def _make(self, connection: Client, filters: list[str]) -> None:
+        await connection.jsm().add_consumer(self.settings.stream_name, config=ConsumerConfig(
             name=self.durable, durable_name=self.durable,
             max_ack_pending=self.subscription.max_ack_pending,
             ack_wait=self.subscription.ack_wait_seconds, ack_policy=AckPolicy.EXPLICIT,
@@ -161,22 +170,6 @@ class Consumer:
                                 dict(raw.headers or {}), raw.data)
         if self.subscription.on_give_up is not None:
             await self.subscription.on_give_up(raw, reason)
-
-    async def _bring_up_to_date(self, connection: Client) -> None:
-        """A consumer made by an older release keeps its place but takes today's limits."""
-        jsm = connection.jsm()
-        try:
-            info = await jsm.consumer_info(self.settings.stream_name, self.durable)
-        except NotFoundError:
-            return
-        config = info.config
-        filters = self.subscription.filters(self.settings.subject_root)
-        wanted = (self.subscription.max_ack_pending, self.subscription.ack_wait_seconds, filters)
-        if (config.max_ack_pending, config.ack_wait, _filters_of(config)) != wanted:
-            config.max_ack_pending, config.ack_wait = wanted[:2]
-            for name, value in _filtered(filters).items():
-                setattr(config, name, value)
-            await jsm.add_consumer(self.settings.stream_name, config=config)
 
     async def rewind_to_ack_floor(self, connection: Client) -> int | None:
         """Put a consumer that a crash left with unacknowledged messages back at its

@@ -88,10 +88,9 @@ class OutboxRelay:
 
     async def run_forever(self) -> None:
         while True:
+            # every round, empty ones too, writes the position once it is due (`relay_once`)
             if await self.relay_once() >= self.batch_size:
                 continue  # a full round: more may be waiting
-            if self._save_due():  # idle: the position catches up with what was sent
-                await self.save_reached()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
             self.wakeup.clear()

@@ -227,9 +227,9 @@ def report(result: dict[str, Any]) -> None:
     print(f"at {result['rate']:.0f}/s offered: p50 / p99 {result['steady_p50_ms']:>6.1f} / "
           f"{result['steady_p99_ms']:.1f} ms   (target p99 <= {TARGET_P99_MS:.0f} ms: "
           f"{'met' if steady_met else 'NOT met'}; statuses {result['steady_statuses']})")
-    steady_cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["steady_cpu_ms"].items())
+    per_process = ", ".join(f"{name} {ms:.2f}" for name, ms in result["steady_cpu_ms"].items())
     print(f"at {result['rate']:.0f}/s: CPU ms a check-in {sum(result['steady_cpu_ms'].values()):.2f} "
-          f"in all: {steady_cpu}")
+          f"in all: {per_process}")
     cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms"].items())
     print(f"CPU ms per check-in           {sum(result['cpu_ms'].values()):.2f} in all: {cpu}")
     memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"

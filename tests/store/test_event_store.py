@@ -151,9 +151,9 @@ async def test_a_failed_acknowledgement_keeps_the_position_before_it(
 
 async def test_a_busy_relay_writes_its_position_now_and_then_and_a_restart_resends_the_rest(
         settings: DoorstepSettings) -> None:
-    """The position is written at most every `save_every_seconds` while events keep coming, and
-    as soon as the relay falls idle; a crash in between sends the unwritten ones again (with
-    their ids, which JetStream de-duplicates), never skips one."""
+    """The position is written at most every `save_every_seconds` (and at shutdown); a crash in
+    between sends the unwritten ones again (with their ids, which JetStream de-duplicates), never
+    skips one."""
     sent: list[UUID | None] = []
     send = acked_at_once(sent)
 
@@ -174,7 +174,7 @@ async def test_a_busy_relay_writes_its_position_now_and_then_and_a_restart_resen
     assert await relay.relay_once() == 2  # the unwritten two go again
     assert sent == [first, *more, *more]
     assert await relay.relay_once() == 0
-    await relay.save_reached()  # what run_forever does when a round finds nothing new
+    await relay.save_reached()  # what a round does once it is due, and `stop` does
     assert relay.position() == 3
     app.close()
 
@@ -194,7 +194,7 @@ async def test_a_second_replicas_relay_skips_what_the_first_published(
     assert await second.relay_once() == 0  # running, with nothing to publish yet
     visits = [request_visit(app) for _ in range(3)]
     assert await first.relay_once() == 3
-    await second.save_reached()  # what an idle relay does at each poll
+    await second.save_reached()  # what an idle relay does every `save_every_seconds`
     assert await second.relay_once() == 0
     assert (sent["first"], sent["second"]) == (visits, [])
     later = request_visit(app)
