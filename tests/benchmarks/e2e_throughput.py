@@ -12,7 +12,8 @@ then fires the check-ins over HTTP and waits until the records trail holds every
 accepted one. It prints, per store: raw rate, the empty route's rate, check-ins accepted per second,
 check-ins in the trail per second, HTTP p50/p99 latency, the ratio to the empty route (target
 0.20) and to raw JetStream, CPU per process per check-in; then it offers check-ins at a steady
-`--rate` (200 a second) for `--rate-seconds` and prints that p99 (target 50 ms).
+`--rate` (200 a second) for `--rate-seconds` and prints that p99 (target 50 ms), the CPU a
+check-in and the cores kept busy; `--also-rates 50,100,300` does the same at each of those rates.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ from shared.runtime.settings import DoorstepSettings
 from shared.testing.polling import until
 from tests.benchmarks.http_ceiling import empty_service
 from tests.benchmarks.load import EmptySite, check_ins, fixed_rate, percentile, scraping
-from tests.benchmarks.proc import cpu_seconds, cpu_seconds_named, profiled, rss_mb
+from tests.benchmarks.proc import (
+    cpu_seconds,
+    cpu_seconds_named,
+    machine_stalls,
+    profiled,
+    rss_mb,
+)
 from tests.visits.on_site import VisitsOnSite
 
 TARGET_CEILING_RATIO, TARGET_P99_MS, FIXED_RATE = 0.20, 50.0, 200.0
@@ -109,10 +116,9 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
                 await turn.run(site, settings, pids, args, turns,
                                on_minute=lambda: samples.append(rss_of(cluster)))
         rss_after = rss_of(cluster)
-        cpu_before = steady_cpu(pids, database_url)
-        steady, steady_statuses = await fixed_rate(site, args.rate, args.rate_seconds)
-        steady_cpu_ms = {name: (seconds - cpu_before[name]) * 1000 / max(steady_statuses[200], 1)
-                         for name, seconds in steady_cpu(pids, database_url).items()}
+        steady = await steady_rate(site, pids, database_url, args.rate, args)
+        sweep = [await steady_rate(site, pids, database_url, rate, args)
+                 for rate in args.also_rates]
         if scraper is not None:
             scraper.cancel()
     finally:
@@ -128,9 +134,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
         "accepted_rate": accepted / turn.accepting, "trail_rate": accepted / turn.in_trail,
         "p50_ms": percentile(turn.latencies, 0.50) * 1000,
         "p99_ms": percentile(turn.latencies, 0.99) * 1000,
-        "rate": args.rate, "steady_statuses": dict(steady_statuses),
-        "steady_p50_ms": percentile(steady, 0.50) * 1000,
-        "steady_p99_ms": percentile(steady, 0.99) * 1000, "steady_cpu_ms": steady_cpu_ms,
+        "steady": steady, "sweep": sweep,
         "rss_mb": {name: (rss_before[name], rss_after[name]) for name in rss_before},
         "rss_minutes": [*samples, rss_after],
         "cpu_ms": {name: seconds * 1000 / max(accepted, 1) for name, seconds in turn.cpu.items()},
@@ -190,6 +194,24 @@ def cpu_of(pids: dict[str, int]) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
+async def steady_rate(site: VisitsOnSite, pids: dict[str, int], database_url: str | None,
+                      rate: float, args: argparse.Namespace) -> dict[str, Any]:
+    """Check-ins offered at a steady `rate` for `--rate-seconds`: p50 and p99, the CPU each
+    process spent a check-in, and the cores the deployment kept busy meanwhile."""
+    cpu_before, began = steady_cpu(pids, database_url), time.perf_counter()
+    with profiled(pids, args.py_spy and f"{args.py_spy}-steady-{rate:.0f}"), \
+            machine_stalls() as stalls:
+        latencies, statuses = await fixed_rate(site, rate, args.rate_seconds)
+    used = {name: seconds - cpu_before[name]
+            for name, seconds in steady_cpu(pids, database_url).items()}
+    return {"rate": rate, "statuses": dict(statuses),
+            "p50_ms": percentile(latencies, 0.50) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "cpu_ms": {name: seconds * 1000 / max(statuses[200], 1)
+                       for name, seconds in used.items()},
+            "cores": sum(used.values()) / (time.perf_counter() - began), "stalls": stalls}
+
+
 def steady_cpu(pids: dict[str, int], database_url: str | None) -> dict[str, float]:
     """CPU seconds so far of each process, and of PostgreSQL's own processes when it is the store."""
     used = cpu_of(pids)
@@ -223,13 +245,8 @@ def report(result: dict[str, Any]) -> None:
     print(f"end to end / raw JetStream    {result['trail_rate'] / result['raw']:>9.3f}")
     print(f"HTTP latency p50 / p99        {result['p50_ms']:>6.1f} / {result['p99_ms']:.1f} ms"
           f"   (saturated: {result['statuses'].get(200, 0):,} check-ins, as fast as they answer)")
-    steady_met = result["steady_p99_ms"] <= TARGET_P99_MS
-    print(f"at {result['rate']:.0f}/s offered: p50 / p99 {result['steady_p50_ms']:>6.1f} / "
-          f"{result['steady_p99_ms']:.1f} ms   (target p99 <= {TARGET_P99_MS:.0f} ms: "
-          f"{'met' if steady_met else 'NOT met'}; statuses {result['steady_statuses']})")
-    per_process = ", ".join(f"{name} {ms:.2f}" for name, ms in result["steady_cpu_ms"].items())
-    print(f"at {result['rate']:.0f}/s: CPU ms a check-in {sum(result['steady_cpu_ms'].values()):.2f} "
-          f"in all: {per_process}")
+    for steady in [result["steady"], *result["sweep"]]:
+        report_steady(steady, target=steady is result["steady"])
     cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms"].items())
     print(f"CPU ms per check-in           {sum(result['cpu_ms'].values()):.2f} in all: {cpu}")
     memory = ", ".join(f"{name} {before:.0f}->{after:.0f}"
@@ -240,6 +257,22 @@ def report(result: dict[str, Any]) -> None:
             series = [sample[name] for sample in result["rss_minutes"]]
             print(f"RSS MB by minute  {name:<13} " + " ".join(f"{mb:.0f}" for mb in series)
                   + f"   (minute 1 -> end: {series[-1] - series[1]:+.0f} MB)")
+
+
+def report_steady(steady: dict[str, Any], target: bool) -> None:
+    rate = f"at {steady['rate']:.0f}/s"
+    met = "met" if steady["p99_ms"] <= TARGET_P99_MS else "NOT met"
+    print(f"{rate} offered: p50 / p99 {steady['p50_ms']:>6.1f} / {steady['p99_ms']:.1f} ms   "
+          + (f"(target p99 <= {TARGET_P99_MS:.0f} ms: {met}; " if target else "(")
+          + f"statuses {steady['statuses']})")
+    per_process = ", ".join(f"{name} {ms:.2f}" for name, ms in steady["cpu_ms"].items())
+    print(f"{rate}: CPU ms a check-in {sum(steady['cpu_ms'].values()):.2f} in all: {per_process}; "
+          f"{steady['cores']:.2f} cores busy")
+    for kind, what in (("cpu", "a 5 ms sleep woke late"), ("disk", "a 4 KB fsync took")):
+        stalls = steady["stalls"][kind]
+        long = [late for late in stalls if late * 1000 > TARGET_P99_MS]
+        print(f"{rate}: the machine itself ({what}): > 20 ms {len(stalls)} times, "
+              f"> {TARGET_P99_MS:.0f} ms {len(long)}, at worst {max(stalls, default=0) * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -255,6 +288,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=FIXED_RATE,
                         help="then offer check-ins at this steady rate a second, for the p99")
     parser.add_argument("--rate-seconds", type=float, default=15.0)
+    parser.add_argument("--also-rates", type=lambda text: [float(r) for r in text.split(",")],
+                        default=[], help="comma-separated: then offer each of these steady rates "
+                                         "too, and print the same figures for each")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--logs", type=Path, default=None, help="keep the services' logs here")
     parser.add_argument("--metrics", choices=("on", "off", "both"), default="on",
@@ -263,7 +299,8 @@ def main() -> None:
                         help="with --metrics both: alternate off and on this many times")
     parser.add_argument("--py-spy", default="",
                         help="record each service while it takes the check-ins, to "
-                             "PREFIX-N-SERVICE.txt (raw folded stacks)")
+                             "PREFIX-N-SERVICE.txt, and at each steady rate, to "
+                             "PREFIX-steady-RATE-SERVICE.txt (raw folded stacks)")
     parser.add_argument("--stores", default=None,
                         help="comma-separated: sqlite,postgres (default: sqlite, and postgres "
                              "when a database URL is given)")

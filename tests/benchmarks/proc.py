@@ -65,3 +65,40 @@ def profiled(pids: dict[str, int], prefix: str) -> Iterator[None]:
             recorder.send_signal(signal.SIGINT)  # py-spy writes its file as it stops
         for recorder in recorders:
             recorder.wait(timeout=60)
+
+
+SLEEPER = """
+import os, sys, tempfile, time
+log = tempfile.NamedTemporaryFile(prefix="doorstep-sleeper-")
+while True:
+    began = time.perf_counter()
+    time.sleep(0.005)
+    late = time.perf_counter() - began - 0.005
+    if late > 0.02:
+        print("cpu", f"{late:.4f}", flush=True)
+    began = time.perf_counter()
+    log.write(b"x" * 4096)
+    os.fsync(log.fileno())
+    took = time.perf_counter() - began
+    if took > 0.02:
+        print("disk", f"{took:.4f}", flush=True)
+"""
+
+
+@contextlib.contextmanager
+def machine_stalls() -> Iterator[dict[str, list[float]]]:
+    """While the block runs, a process of its own sleeps 5 ms, then writes 4 KB to a file of its
+    own and fsyncs it, over and over, and notes each wake-up more than 20 ms late ("cpu") and
+    each fsync taking more than 20 ms ("disk"), in seconds, into the dict yielded (filled as the
+    block ends). It does nothing else, so a long one is the machine stalling (another tenant, the
+    host's disk), not Doorstep: a latency spike the sleeper saw too is not the service's own."""
+    stalls: dict[str, list[float]] = {"cpu": [], "disk": []}
+    sleeper = subprocess.Popen([sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, text=True)
+    try:
+        yield stalls
+    finally:
+        sleeper.terminate()
+        out, _ = sleeper.communicate(timeout=10)
+        for line in out.splitlines():
+            kind, seconds = line.split()
+            stalls[kind].append(float(seconds))
