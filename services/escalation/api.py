@@ -78,7 +78,6 @@ def acknowledge(urn: Urn, escalation_id: UUID, request: Request,
     """Take ownership: the first named person to acknowledge owns it; the climb stops."""
     app = _app(request)
     found = app.acknowledge(escalation_id, urn, principal.actor, request_id(request))
-    runtime_of(request).nudge_relay()
     return found.summary()
 
 
@@ -87,7 +86,6 @@ def no_contact(urn: Urn, escalation_id: UUID, request: Request,
                principal: CurrentPrincipal) -> dict[str, Any]:
     """The buddy could not reach any staff member: a senior leader is told at once."""
     found = _app(request).no_contact(escalation_id, urn, principal.actor, request_id(request))
-    runtime_of(request).nudge_relay()
     return found.summary()
 
 
@@ -97,7 +95,6 @@ def resolve(urn: Urn, escalation_id: UUID, body: ResolutionIn, request: Request,
     """Close it with the outcome: staff safe, contact made, or police called."""
     found = _app(request).resolve(escalation_id, urn, principal.actor, body.outcome, body.note,
                                   request_id(request))
-    runtime_of(request).nudge_relay()
     return found.summary()
 
 

@@ -118,7 +118,7 @@ def build_runtime(given: DoorstepSettings) -> Runtime:
                               settings.escalation_heartbeat_seconds)
         scheduler = Scheduler(app, index, lease, tick=settings.escalation_tick_seconds,
                               gateways=gateways, webhook_secret=settings.escalation_webhook_secret,
-                              sealer=sealer, nudge=runtime.nudge_relay, wakeup=wakeup,
+                              sealer=sealer, wakeup=wakeup,
                               public_url=settings.escalation_public_url,
                               email=email_of(settings),
                               naming=Names(runtime.directory, runtime.registers, sealer),

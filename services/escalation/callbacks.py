@@ -60,7 +60,6 @@ async def twilio_status(delivery: UUID, request: Request) -> Response:
                                                      "ErrorCode") if form.get(k))
         await asyncio.to_thread(notifications.record_receipt, delivery, outcome, detail)
         notified("twilio", "call" if "CallStatus" in form else "sms", outcome)
-        runtime_of(request).nudge_relay()
     return Response(status_code=204)
 
 
@@ -87,7 +86,6 @@ async def notify_status(body: NotifyReceipt, request: Request) -> Response:
         await asyncio.to_thread(notifications.record_receipt, body.reference, outcome,
                                 f"notify {body.id} {body.status}")
         notified("notify", "email" if body.notification_type == "email" else "sms", outcome)
-        runtime_of(request).nudge_relay()
     return Response(status_code=204)
 
 
@@ -104,7 +102,6 @@ async def twilio_keypress(delivery: UUID, request: Request) -> Response:
             said = "Thank you. You are dealing with this escalation."
         except Conflict as refused:
             said = escape(refused.message)
-        runtime_of(request).nudge_relay()
     return Response(f"<Response><Say>{said}</Say></Response>", media_type="application/xml")
 
 
@@ -126,7 +123,6 @@ async def ack_page(code: Code, request: Request) -> HTMLResponse:
 async def ack(code: Code, request: Request) -> HTMLResponse:
     notifications, settings = _parts(request)
     escalation = await asyncio.to_thread(notifications.acknowledge_by_link, code)
-    runtime_of(request).nudge_relay()
     owner = escalation.acknowledged_by or {}
     return HTMLResponse(_page("Thank you", f"The escalation is acknowledged by "
                               f"{escape(str(owner.get('person_id', '')))}. Open Doorstep to see "

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -73,7 +72,7 @@ class Scheduler:
     def __init__(self, app: EscalationApplication, index: DeadlineIndex, lease: Lease | None,
                  *, tick: float, gateways: dict[str, Gateway], webhook_secret: str,
                  sealer: Sealer,
-                 nudge: Callable[[], None], wakeup: asyncio.Event | None = None,
+                 wakeup: asyncio.Event | None = None,
                  public_url: str = "", email: EmailSender | Gateway | None = None,
                  naming: Naming = BY_IDS, zone: str = "Europe/London",
                  heartbeat: Heartbeat | None = None) -> None:
@@ -90,7 +89,6 @@ class Scheduler:
         self.tick = tick
         self.gateways = gateways
         self.webhook_secret = webhook_secret
-        self.nudge = nudge
         self.wakeup = wakeup or asyncio.Event()
         self.sending: set[UUID] = set()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -122,7 +120,6 @@ class Scheduler:
         if not due:
             return 0
         deliveries = await asyncio.to_thread(self._fire_all, due)
-        self.nudge()
         for delivery in deliveries:
             if delivery.id not in self.sending:
                 self.sending.add(delivery.id)
@@ -216,7 +213,6 @@ class Scheduler:
             await asyncio.to_thread(self.app.record_attempt, delivery.id, delivery.attempts + 1,
                                     delivered, detail)
             await asyncio.to_thread(self.index.refresh, delivery.id)
-            self.nudge()
         except Exception:
             log.exception("delivery %s failed to record; it stays due", stale.id)
             await asyncio.to_thread(self.index.refresh, stale.id)

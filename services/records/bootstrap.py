@@ -47,8 +47,7 @@ async def anchor_checkpoints(runtime: Runtime) -> None:
     assert isinstance(app, RecordsApplication)
     while True:
         await asyncio.sleep(app.settings.checkpoint_seconds)
-        if await asyncio.to_thread(app.take_checkpoints):
-            runtime.nudge_relay()
+        await asyncio.to_thread(app.take_checkpoints)
 
 
 async def raise_overdue_reports(runtime: Runtime) -> None:
@@ -56,8 +55,7 @@ async def raise_overdue_reports(runtime: Runtime) -> None:
     app = runtime.app
     assert isinstance(app, RecordsApplication)
     while True:
-        if await asyncio.to_thread(app.raise_overdue_reports):
-            runtime.nudge_relay()
+        await asyncio.to_thread(app.raise_overdue_reports)
         await asyncio.sleep(app.settings.overdue_check_seconds)
 
 

@@ -14,7 +14,6 @@ from services.records.trail import Selection
 from shared.contracts.errors import NotFound
 from shared.security.tenancy import trust_of
 from shared.security.tokens import CurrentPrincipal
-from shared.service.process import runtime_of
 from shared.storage.keystore import DataSubject
 
 router = APIRouter(prefix="/v1/schools/{urn}/data-subjects/{kind}/{subject_id}",
@@ -62,6 +61,5 @@ def erase(urn: Urn, kind: Kind, subject_id: SubjectId, body: ErasureDecision, re
     _held_here(app, request, urn, kind, subject_id)
     subject = DataSubject(trust_of(request, urn), kind, subject_id)
     shredding = app.shred(subject, "erasure", body.decision, principal.actor, urn)
-    runtime_of(request).nudge_relay()
     return {"shredding_id": str(shredding.id), "subject": subject.ref,
             "keys_destroyed": len(shredding.key_ids)}

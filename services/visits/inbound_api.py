@@ -37,7 +37,6 @@ from services.visits.providers import (
 from services.visits.settings import VisitsSettings
 from shared.contracts.errors import Forbidden
 from shared.security.tenancy import trust_of
-from shared.service.process import Runtime, runtime_of
 
 router = APIRouter(prefix="/v1/inbound/{urn}", tags=["inbound"])
 Urn = Annotated[str, Path(pattern=r"^\d{6}$", description="the school whose number was used")]
@@ -46,11 +45,10 @@ TEXT_REPLIES = {Reason.NO_VISIT_OUT: NO_VISIT_OUT, Reason.NOT_ON_SITE: NOT_ON_SI
                 Reason.UNCLEAR: UNCLEAR}
 
 
-def parts(request: Request) -> tuple[Runtime, InboundCheckIns, VisitsSettings]:
-    runtime = runtime_of(request)
+def parts(request: Request) -> tuple[InboundCheckIns, VisitsSettings]:
     inbound: InboundCheckIns = request.app.state.inbound
     settings: VisitsSettings = request.app.state.visits_settings
-    return runtime, inbound, settings
+    return inbound, settings
 
 
 def xml(body: str) -> Response:
@@ -60,7 +58,7 @@ def xml(body: str) -> Response:
 async def twilio_form(request: Request, urn: str, channel: str) -> dict[str, str]:
     """The form, once its X-Twilio-Signature proves Twilio sent it to this URL; a forgery is
     recorded and answered 403."""
-    runtime, inbound, settings = parts(request)
+    inbound, settings = parts(request)
     trust = trust_of(request, urn)
     form = form_of((await request.form()).items())
     url = settings.public_url.rstrip("/") + request.url.path
@@ -73,13 +71,12 @@ async def twilio_form(request: Request, urn: str, channel: str) -> dict[str, str
         await asyncio.to_thread(inbound.refuse, claimed, trust, urn, Reason.FORGED,
                                 f"X-Twilio-Signature does not match {request.url.path}",
                                 own_id=False)
-        runtime.nudge_relay()
         raise Forbidden("the X-Twilio-Signature does not match this request")
     return form
 
 
 async def text_came(request: Request, urn: str, text: Inbound) -> Outcome:
-    runtime, inbound, settings = parts(request)
+    inbound, settings = parts(request)
     trust = trust_of(request, urn)
     school = settings.inbound_schools.get(urn)
 
@@ -90,7 +87,6 @@ async def text_came(request: Request, urn: str, text: Inbound) -> Outcome:
         return inbound.reply(text, sender, trust, urn, school.duress_word if school else None)
 
     outcome = await asyncio.to_thread(handle)
-    runtime.nudge_relay()
     return outcome
 
 
@@ -109,7 +105,7 @@ async def twilio_text(urn: Urn, request: Request) -> Response:
              summary="GOV.UK Notify: a text received on the school's inbound number")
 async def notify_sms(urn: Urn, body: NotifyInbound, request: Request) -> Response:
     """Notify's callback carries no reply: the staff member sees the board's word instead."""
-    runtime, inbound, settings = parts(request)
+    inbound, settings = parts(request)
     text = body.request()
     if not notify_bearer_ok(settings.notify_inbound_token,
                             request.headers.get("authorization", "")):
@@ -117,7 +113,6 @@ async def notify_sms(urn: Urn, body: NotifyInbound, request: Request) -> Respons
         await asyncio.to_thread(inbound.refuse, text, trust, urn, Reason.FORGED,
                                 "the callback's bearer token is not the one set in GOV.UK "
                                 "Notify", own_id=False)
-        runtime.nudge_relay()
         raise Forbidden("the callback's bearer token is not the one set in GOV.UK Notify")
     await text_came(request, urn, text)
     return Response(status_code=204)
@@ -130,11 +125,10 @@ def pin_url(settings: VisitsSettings, urn: str, attempt: int) -> str:
 @router.post("/twilio/voice", response_class=Response,
              summary="Twilio: a call to the school's Doorstep number (asks for the PIN)")
 async def twilio_call_came(urn: Urn, request: Request) -> Response:
-    runtime, inbound, settings = parts(request)
+    inbound, settings = parts(request)
     form = await twilio_form(request, urn, "voice")
     trust, call = trust_of(request, urn), twilio_call(form)
     sender = await asyncio.to_thread(inbound.sender, call, trust, urn)
-    runtime.nudge_relay()
     if isinstance(sender, Outcome):
         return xml(hang_up(NOT_ON_THIS_CALL))
     return xml(gather_pin(KEY_PIN, pin_url(settings, urn, 1)))
@@ -145,7 +139,7 @@ async def twilio_call_came(urn: Urn, request: Request) -> Response:
 async def twilio_voice_pin(urn: Urn, request: Request,
                            attempt: Annotated[int, Query(ge=1, le=WRONG_PINS_END_THE_CALL)]
                            ) -> Response:
-    runtime, inbound, settings = parts(request)
+    inbound, settings = parts(request)
     form = await twilio_form(request, urn, "voice")
     trust, keyed = trust_of(request, urn), twilio_call(form, f"/pin/{attempt}")
 
@@ -157,7 +151,6 @@ async def twilio_voice_pin(urn: Urn, request: Request,
         return inbound.keyed(keyed, sender, trust, urn, attempt, WRONG_PINS_END_THE_CALL)
 
     outcome = await asyncio.to_thread(handle)
-    runtime.nudge_relay()
     if outcome is None:
         return xml(gather_pin(KEY_PIN_AGAIN, pin_url(settings, urn, attempt + 1)))
     if outcome.taken and outcome.meaning in (Meaning.CHECK_IN, Meaning.DURESS):

@@ -9,9 +9,12 @@ and reads the store's as it writes its own and, as often, while idle, so a repli
 what another published.
 
 A round that found fewer events than it asks for has seen the end of the log: the relay waits
-then for a nudge (a save in this process) or its poll, rather than asking again at once. At a few
-check-ins a second each one is its own round, so asking again, and reading or writing the position
-after every one, made three more store round trips an event.
+then for a wake-up or its poll, rather than asking again at once. At a few check-ins a second
+each one is its own round, so asking again, and reading or writing the position after every one,
+made three more store round trips an event. Every store this process makes wakes the relay
+(`FreshCached.on_store`), from whichever thread stored, so the poll (`relay_poll_seconds`) is
+only for what another process wrote: an idle service no longer asks its store twenty times a
+second whether anything is new.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ class OutboxRelay:
         self.reached: int | None = None  # published up to here (None: not yet read)
         self.saved = 0  # the position last written
         self._saved_at = -float("inf")
+        self._listening = False  # woken by this process's stores (`_wake_on_store`)
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(self.position_name) or 0
@@ -87,6 +91,7 @@ class OutboxRelay:
         self.wakeup.set()
 
     async def run_forever(self) -> None:
+        self._wake_on_store(asyncio.get_running_loop())
         while True:
             # every round, empty ones too, writes the position once it is due (`relay_once`)
             if await self.relay_once() >= self.batch_size:
@@ -94,6 +99,17 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.poll_seconds)
             self.wakeup.clear()
+
+    def _wake_on_store(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._listening or not isinstance(self.app, FreshCached):
+            return
+        self._listening = True
+
+        def stored() -> None:  # in the storing thread, this loop's or a worker's
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to wake
+                loop.call_soon_threadsafe(self.wakeup.set)
+
+        self.app.on_store(stored)
 
     def _save_due(self) -> bool:
         return time.monotonic() - self._saved_at >= self.save_every_seconds

@@ -39,7 +39,8 @@ class DoorstepSettings(BaseSettings):
     schools_file: Path | None = Field(None, description="YAML map of trust id to school URNs")
     identity_file: Path | None = Field(None, description="YAML: each trust's OIDC provider")
     relay_hold: bool = Field(False, description="keep the outbox relay paused (maintenance)")
-    relay_poll_seconds: float = 0.05
+    relay_poll_seconds: float = Field(1.0, gt=0, description="how often the outbox relay looks "
+                                      "for events another process stored (its own wake it at once)")
     fault: str = Field("", description="test-only fault injection, e.g. exit-after-publish")
     metrics: bool = Field(True, description="Prometheus metrics at GET /metrics; 0 turns the "
                                             "instrumentation off")

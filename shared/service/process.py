@@ -55,26 +55,18 @@ class Runtime:
     consumers: list[Consumer] = field(default_factory=list)
     registers: StaffRegisters = field(default_factory=StaffRegisters)
     directory: SchoolDirectory = field(default_factory=SchoolDirectory)
-    loop: asyncio.AbstractEventLoop | None = None
     commands: CommandBatches | None = None
     jetstream: JetStreamWait = field(default_factory=lambda: JetStreamWait(0.0))
     coming_up: asyncio.Task[None] | None = None
 
     async def command(self, key: str, run: Callable[[], R]) -> R:
         """Run an HTTP command (load, step, save) in a batch with the others queued with it
-        (shared/storage/batching.py); answers once its events are stored, and wakes the relay."""
+        (shared/storage/batching.py); answers once its events are stored (which wakes the relay:
+        `OutboxRelay._wake_on_store`)."""
         if self.commands is None:
             assert isinstance(self.app, GroupCommitted), "commands need a group-committed app"
             self.commands = CommandBatches(self.app)
-        result = await self.commands.run(key, run)
-        if self.relay is not None:
-            self.relay.nudge()
-        return result
-
-    def nudge_relay(self) -> None:
-        """Called from request threads after a save, so publication does not wait for a poll."""
-        if self.relay and self.loop:
-            self.loop.call_soon_threadsafe(self.relay.nudge)
+        return await self.commands.run(key, run)
 
     def refuse(self, stream: str, sequence: int, subject: str, reason: str,
                headers: dict[str, str], body: bytes) -> None:
@@ -90,7 +82,6 @@ async def start(runtime: Runtime, give_up: Callable[[], None] | None = None) -> 
     waiting: coming up then goes on in the background while /health says what it waits for,
     and after `jetstream_wait_seconds` the process gives up (`give_up`: exit status 1)."""
     settings = runtime.settings
-    runtime.loop = asyncio.get_running_loop()
     runtime.jetstream = JetStreamWait(settings.jetstream_wait_seconds)
     runtime.coming_up = asyncio.create_task(_come_up(runtime, give_up), name="come up")
     waiting = asyncio.create_task(runtime.jetstream.waiting.wait())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy as copying
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -51,6 +51,12 @@ class FreshCached(Application[UUID]):
         self._ours: set[int] = set()  # notification ids past `_seen` that this process wrote
         self._just_stored: dict[int, DomainEventProtocol[Any]] = {}  # by notification id
         self._just_stored_lock = threading.Lock()
+        self._store_listeners: list[Callable[[], None]] = []
+
+    def on_store(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every store this process makes, in the storing thread (the
+        outbox relay's wake-up: what this process stores is published without waiting for a poll)."""
+        self._store_listeners.append(listener)
 
     @contextmanager
     def caught_up(self) -> Iterator[None]:
@@ -160,6 +166,8 @@ class FreshCached(Application[UUID]):
             self.catch_up()
             raise
         self.stored(recordings)
+        for listener in self._store_listeners:
+            listener()
         return recordings
 
     def stored(self, recordings: list[Recording[Any]]) -> None:

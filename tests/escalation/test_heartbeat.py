@@ -47,7 +47,7 @@ async def test_the_scheduler_beats_while_it_runs_and_stops_beating_when_it_hangs
 
     heartbeat = Heartbeat(publish, "replica-a", None, ProviderTally(), every=0.1)
     scheduler = Scheduler(app, index, None, tick=0.02, gateways={}, webhook_secret="x" * 16,
-                          sealer=Sealer(open_key_store(settings)), nudge=lambda: None,
+                          sealer=Sealer(open_key_store(settings)),
                           heartbeat=heartbeat)
     stuck, released = threading.Event(), threading.Event()
     following = index.follow

@@ -53,8 +53,7 @@ async def test_deadlines_falling_due_together_are_fired_in_a_few_rounds(tmp_path
 
     app.fire_many = counted  # type: ignore[method-assign]
     scheduler = Scheduler(app, DeadlineIndex(app), None, tick=1.0, gateways={},
-                          webhook_secret="x" * 16, sealer=Sealer(open_key_store(settings)),
-                          nudge=lambda: None)
+                          webhook_secret="x" * 16, sealer=Sealer(open_key_store(settings)))
     running = asyncio.create_task(scheduler.run())
     try:
         await until(lambda: len(fired_at) == VISITS, "every arrival fired", seconds=15)

@@ -260,3 +260,28 @@ async def test_an_idle_relay_waits_for_a_nudge_and_keeps_its_position_writes_spa
         with contextlib.suppress(asyncio.CancelledError):
             await running
         app.close()
+
+
+async def test_a_save_in_this_process_wakes_the_relay_without_a_nudge_or_a_poll(
+        settings: DoorstepSettings) -> None:
+    """Whatever this process stores (a command, a consumer's handling, a scheduler's round)
+    wakes the relay from the thread that stored it, so an idle relay need not poll its store
+    twenty times a second: the poll is left for what other processes write."""
+    sent: list[UUID | None] = []
+    app = open_app(settings)
+    relay = OutboxRelay(app, app.factory.tracking_recorder(), translate, acked_at_once(sent),
+                        poll_seconds=30)
+    running = asyncio.create_task(relay.run_forever())
+    try:
+        await asyncio.sleep(0.1)  # the first round has found nothing and waits
+        saved = await asyncio.to_thread(request_visit, app)  # a worker thread's save, no nudge
+        for _ in range(200):
+            if sent:
+                break
+            await asyncio.sleep(0.01)
+        assert sent == [saved]
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()

@@ -32,7 +32,6 @@ def record_assessment(urn: SchoolUrn, visit_id: UUID, body: AssessmentIn, reques
     """Record a risk assessment for the visit's household; publishes RiskAssessed."""
     assessment = app_of(request).record_assessment(visit_id, urn, body, principal.actor,
                                                    request_id(request))
-    runtime_of(request).nudge_relay()
     return assessment_view(assessment)
 
 
@@ -43,7 +42,6 @@ def decide(urn: SchoolUrn, visit_id: UUID, body: DecisionIn, request: Request,
     broken rule."""
     app = app_of(request)
     case = app.decide(visit_id, urn, body, principal.actor, request_id(request))
-    runtime_of(request).nudge_relay()
     return {**case_view(case, app.requirement(case)), "decided_under": app.explain(case)}
 
 

@@ -12,7 +12,6 @@ from services.authorisation.api.decisions import app_of
 from shared.contracts.base import SchoolUrn
 from shared.http.bodies import MAX_UPLOAD_BYTES, UPLOAD_TYPE
 from shared.security.tokens import CurrentPrincipal
-from shared.service.process import runtime_of
 
 router = APIRouter(prefix="/v1/schools/{urn}/imports", tags=["imports from the school's MIS"])
 Apply = Annotated[bool, Query(description="false (the default): a dry run that changes nothing")]
@@ -34,8 +33,6 @@ async def import_staff(urn: SchoolUrn, request: Request, principal: CurrentPrinc
     data = await _csv(request)
     plan = await run_in_threadpool(app_of(request).import_staff, urn, data, apply=apply,
                                    actor=principal.actor, trust_id=principal.trust_id)
-    if plan.applied:
-        runtime_of(request).nudge_relay()
     return plan.as_dict()
 
 

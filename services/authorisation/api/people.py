@@ -16,7 +16,6 @@ from services.authorisation.people import colleague_view, staff_view
 from shared.contracts.base import SchoolUrn, StaffId
 from shared.contracts.errors import Invalid
 from shared.security.tokens import CurrentPrincipal
-from shared.service.process import runtime_of
 
 MAX_UPNS = 20  # pupils looked up by UPN at once (a page's list)
 router = APIRouter(prefix="/v1/schools/{urn}", tags=["staff, households and pupils"])
@@ -45,7 +44,6 @@ def record_staff(urn: SchoolUrn, staff_id: StaffId, body: StaffMemberIn, request
     """Add or replace one member of staff (name, job title and mobile are sealed)."""
     app = app_of(request)
     app.record_staff_member(urn, staff_id, body, principal.actor, principal.trust_id)
-    runtime_of(request).nudge_relay()
     return read_staff(urn, request, principal)
 
 
@@ -54,7 +52,6 @@ def remove_staff(urn: SchoolUrn, staff_id: StaffId, request: Request,
                  principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """A leaver: taken off the register, and refused by every service from then on."""
     app_of(request).remove_staff_member(urn, staff_id, principal.actor, principal.trust_id)
-    runtime_of(request).nudge_relay()
     return read_staff(urn, request, principal)
 
 
