@@ -67,9 +67,11 @@ def profiled(pids: dict[str, int], prefix: str) -> Iterator[None]:
             recorder.wait(timeout=60)
 
 
+# The file has no name (gone with the process, however it ends) and holds one block, written
+# over each time: a terminated sleeper leaves nothing behind.
 SLEEPER = """
-import os, sys, tempfile, time
-log = tempfile.NamedTemporaryFile(prefix="doorstep-sleeper-")
+import os, tempfile, time
+block, log = b"x" * 4096, tempfile.TemporaryFile()
 while True:
     began = time.perf_counter()
     time.sleep(0.005)
@@ -77,7 +79,7 @@ while True:
     if late > 0.02:
         print("cpu", f"{late:.4f}", flush=True)
     began = time.perf_counter()
-    log.write(b"x" * 4096)
+    os.pwrite(log.fileno(), block, 0)
     os.fsync(log.fileno())
     took = time.perf_counter() - began
     if took > 0.02:
@@ -87,11 +89,12 @@ while True:
 
 @contextlib.contextmanager
 def machine_stalls() -> Iterator[dict[str, list[float]]]:
-    """While the block runs, a process of its own sleeps 5 ms, then writes 4 KB to a file of its
-    own and fsyncs it, over and over, and notes each wake-up more than 20 ms late ("cpu") and
-    each fsync taking more than 20 ms ("disk"), in seconds, into the dict yielded (filled as the
-    block ends). It does nothing else, so a long one is the machine stalling (another tenant, the
-    host's disk), not Doorstep: a latency spike the sleeper saw too is not the service's own."""
+    """While the block runs, a process of its own sleeps 5 ms, then writes 4 KB over the same
+    block of a file of its own and fsyncs it, over and over, and notes each wake-up more than
+    20 ms late ("cpu") and each fsync taking more than 20 ms ("disk"), in seconds, into the dict
+    yielded (filled as the block ends). It does nothing else, so a long one is the machine
+    stalling (another tenant, the host's disk), not Doorstep: a latency spike the sleeper saw too
+    is not the service's own."""
     stalls: dict[str, list[float]] = {"cpu": [], "disk": []}
     sleeper = subprocess.Popen([sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, text=True)
     try:

@@ -20,6 +20,7 @@ from shared.messaging.outbox import OutboxRelay
 from shared.messaging.refusals import list_refusals, record_refusal
 from shared.runtime.settings import DoorstepSettings
 from shared.storage.store import store_env
+from shared.testing.polling import until
 from shared.testing.sealing import sealer_for
 from shared.testing.servers import schema_suffix
 from tests.visits.stories import visit_request
@@ -275,10 +276,7 @@ async def test_a_save_in_this_process_wakes_the_relay_without_a_nudge_or_a_poll(
     try:
         await asyncio.sleep(0.1)  # the first round has found nothing and waits
         saved = await asyncio.to_thread(request_visit, app)  # a worker thread's save, no nudge
-        for _ in range(200):
-            if sent:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: list(sent), "the save published", seconds=2)
         assert sent == [saved]
     finally:
         running.cancel()
