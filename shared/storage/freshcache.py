@@ -49,7 +49,7 @@ class FreshCached(Application[UUID]):
         self._absent: set[UUID] = set()  # looked for and not stored (as of `_seen`)
         self._saves = 0  # this process's saves so far: a load that raced one marks nothing
         self._ours: set[int] = set()  # notification ids past `_seen` that this process wrote
-        self._just_stored: dict[int, DomainEventProtocol[Any]] = {}  # by notification id
+        self._just_stored: dict[int, Recording[Any]] = {}  # by notification id
         self._just_stored_lock = threading.Lock()
         self._store_listeners: list[Callable[[], None]] = []
 
@@ -142,10 +142,28 @@ class FreshCached(Application[UUID]):
         """The domain event of a notification: the one this process just stored, if it did (no
         second decryption and decoding), else read from the notification."""
         with self._just_stored_lock:
-            event = self._just_stored.pop(notification.id, None)
-        if event is not None and event.originator_id == notification.originator_id:
-            return event
+            recording = self._just_stored.pop(notification.id, None)
+        if recording is not None and \
+                recording.domain_event.originator_id == notification.originator_id:
+            return recording.domain_event
         return self.mapper.to_domain_event(notification)
+
+    def stored_after(self, position: int, limit: int) -> list[Notification]:
+        """The notifications after `position` that this process has just stored, in order and
+        with no id missing; empty as soon as the next one is not ours (another process wrote
+        it, or the store skipped an id), which only the store can then tell. Nothing between
+        them can be another process's: ids are given in commit order (SQLite has one writer at
+        a time, and eventsourcing locks the PostgreSQL table until commit), and a recording is
+        kept here only once committed. So the outbox relay takes what this process stored
+        without reading it back."""
+        found: list[Notification] = []
+        with self._just_stored_lock:
+            while len(found) < limit:
+                recording = self._just_stored.get(position + len(found) + 1)
+                if recording is None:
+                    break
+                found.append(recording.notification)
+        return found
 
     def _store(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
         self._absent.difference_update(processing_event.aggregates)
@@ -159,7 +177,7 @@ class FreshCached(Application[UUID]):
                                       if r.notification.id > self._seen)
             with self._just_stored_lock:
                 for recording in recordings:
-                    self._just_stored[recording.notification.id] = recording.domain_event
+                    self._just_stored[recording.notification.id] = recording
                 while len(self._just_stored) > STORED_KEPT:
                     del self._just_stored[next(iter(self._just_stored))]
         except IntegrityError:  # another writer got there first: forget what it changed

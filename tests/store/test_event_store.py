@@ -283,3 +283,32 @@ async def test_a_save_in_this_process_wakes_the_relay_without_a_nudge_or_a_poll(
         with contextlib.suppress(asyncio.CancelledError):
             await running
         app.close()
+
+
+async def test_what_this_process_stored_is_relayed_without_reading_it_back(
+        settings: DoorstepSettings) -> None:
+    """A save here hands the relay its notifications at once: no thread, no query (at a steady
+    few check-ins a second each is a round of its own). Once the next notification is another
+    process's, only the store can tell what it is, and the relay reads it, in order."""
+    sent: list[UUID | None] = []
+    ours, theirs = open_app(settings), open_app(settings)  # two replicas of one service
+    reads: list[int] = []
+    select = ours.recorder.select_notifications
+
+    def counted(start: int, limit: int, *args: Any, **kwargs: Any) -> Any:
+        reads.append(start)
+        return select(start, limit, *args, **kwargs)
+
+    ours.recorder.select_notifications = counted  # type: ignore[method-assign]
+    relay = OutboxRelay(ours, ours.factory.tracking_recorder(), translate, acked_at_once(sent))
+    try:
+        mine = [request_visit(ours) for _ in range(3)]
+        assert await relay.relay_once() == 3
+        assert (sent, reads) == (mine, [])
+        first, second = request_visit(theirs), request_visit(ours)  # ids 4 and 5
+        assert await relay.relay_once() == 2
+        assert sent == [*mine, first, second]
+        assert reads == [4]
+    finally:
+        ours.close()
+        theirs.close()
