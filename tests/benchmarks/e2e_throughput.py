@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from tests.benchmarks.load import EmptySite, check_ins, fixed_rate, percentile, 
 from tests.benchmarks.proc import (
     cpu_seconds,
     cpu_seconds_named,
+    machine_seconds,
     machine_stalls,
     profiled,
     rss_mb,
@@ -143,6 +144,10 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
         "store": store, "metrics": metrics, "raw": raw, "turns": turns,
         "ceiling": ceiling.requests / ceiling.seconds,
         "ceiling_cpu_ms": ceiling.cpu_seconds * 1000 / ceiling.requests,
+        "ceiling_machine": ceiling.machine.line(ceiling.requests, "an empty request"),
+        "machine_busy_ratio": (ceiling.machine.seconds["busy"] / ceiling.requests)
+        / (turn.machine.seconds["busy"] / max(accepted, 1)),
+        "machine": turn.machine.line(max(accepted, 1), "a check-in"),
         "statuses": dict(turn.statuses),
         "accepted_rate": accepted / turn.accepting, "trail_rate": accepted / turn.in_trail,
         "tail_ms": (turn.in_trail - turn.accepting) * 1000 / turns,
@@ -162,10 +167,12 @@ class Ceiling:
     requests: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    machine: Machine = field(default_factory=lambda: Machine())
 
     async def run(self, empty: EmptySite, pid: int, total: int, in_flight: int) -> None:
         cpu_before = cpu_seconds(pid)
-        _, statuses, began = await check_ins(empty, total, in_flight)
+        with self.machine.spent({"the route's server": pid}):
+            _, statuses, began = await check_ins(empty, total, in_flight)
         self.seconds += time.perf_counter() - began
         self.cpu_seconds += cpu_seconds(pid) - cpu_before
         assert statuses == {200: total}, statuses
@@ -182,12 +189,15 @@ class Turn:
     accepting: float = 0.0
     in_trail: float = 0.0
     cpu: Counter[str] = field(default_factory=Counter)
+    machine: Machine = field(default_factory=lambda: Machine())
 
     async def run(self, site: VisitsOnSite, trail: Trail, pids: dict[str, int],
                   args: argparse.Namespace, turns: int, on_minute: Callable[[], None]) -> None:
         before = await asyncio.to_thread(trail.count, "CheckedIn")
         cpu_before = cpu_of(pids)
-        with profiled(pids, args.py_spy and f"{args.py_spy}-{len(self.latencies)}"):
+        with profiled(pids, args.py_spy and f"{args.py_spy}-{len(self.latencies)}"), \
+                self.machine.spent({"Doorstep and NATS": list(pids.values())},
+                                   postgres=site.settings.database_url is not None):
             latencies, statuses, began = await check_ins(
                 site, args.check_ins // turns, args.in_flight, minutes=args.minutes,
                 on_minute=on_minute)
@@ -201,6 +211,41 @@ class Turn:
                          for name, seconds in cpu_of(pids).items()})
         self.latencies += latencies
         self.statuses.update(statuses)
+
+
+@dataclass
+class Machine:
+    """Where the whole machine's CPU went while a phase ran, summed over its turns: the named
+    processes, PostgreSQL's own, the load generator (this process), the rest (the kernel's
+    interrupts, other work on the machine), idle, and stolen by the host. When both phases keep
+    the machine busy, the busy CPU a request is what sets their rates' ratio."""
+
+    seconds: Counter[str] = field(default_factory=Counter)
+
+    @contextlib.contextmanager
+    def spent(self, named: dict[str, int | list[int]], postgres: bool = False
+              ) -> Iterator[None]:
+        def now() -> dict[str, float]:
+            used = {name: sum(map(cpu_seconds, pid if isinstance(pid, list) else [pid]))
+                    for name, pid in named.items()}
+            if postgres:
+                used["PostgreSQL"] = cpu_seconds_named("postgres")
+            return {**used, "the load generator": cpu_seconds(os.getpid()),
+                    **machine_seconds()}
+        before = now()
+        yield
+        self.seconds.update({name: value - before[name] for name, value in now().items()})
+
+    def line(self, requests: int, what: str) -> str:
+        busy = self.seconds["busy"]
+        parts = [(name, seconds) for name, seconds in self.seconds.items()
+                 if name not in ("busy", "idle", "stolen")]
+        rest = busy - sum(seconds for _, seconds in parts)
+        shares = ", ".join(f"{name} {seconds * 1000 / requests:.2f}"
+                           for name, seconds in [*parts, ("the rest", rest)])
+        whole = busy + self.seconds["idle"] + self.seconds["stolen"]
+        return (f"the machine {what}  {busy * 1000 / requests:.2f} ms busy: {shares}; "
+                f"idle {self.seconds['idle'] / whole:.0%}, stolen {self.seconds['stolen'] / whole:.0%}")
 
 
 def cpu_of(pids: dict[str, int]) -> dict[str, float]:
@@ -257,6 +302,10 @@ def report(result: dict[str, Any]) -> None:
     print(f"CPU a request, empty route / a check-in, every process   {cpu_ratio:.3f}   "
           f"({result['ceiling_cpu_ms']:.2f} / {sum(result['cpu_ms'].values()):.2f} ms: "
           "the same ratio in CPU, which other load on the machine does not move)")
+    print(result["ceiling_machine"])
+    print(result["machine"])
+    print(f"the machine's busy CPU, an empty request / a check-in   "
+          f"{result['machine_busy_ratio']:.3f}   (the rate ratio if both kept it busy)")
     print(f"end to end / raw JetStream    {result['trail_rate'] / result['raw']:>9.3f}")
     print(f"HTTP latency p50 / p99        {result['p50_ms']:>6.1f} / {result['p99_ms']:.1f} ms"
           f"   (saturated: {result['statuses'].get(200, 0):,} check-ins, as fast as they answer)")

@@ -30,6 +30,17 @@ def cpu_seconds_named(name: str) -> float:
     return total
 
 
+def machine_seconds() -> dict[str, float]:
+    """CPU seconds the whole machine has spent so far, all cores together, from /proc/stat: busy
+    (every process, the kernel's interrupts included), idle (waiting for the disk counted as
+    idle) and stolen by the host; take the difference over a span."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks
+    hz = os.sysconf("SC_CLK_TCK")
+    return {"busy": (user + nice + system + irq + softirq) / hz, "idle": (idle + iowait) / hz,
+            "stolen": steal / hz}
+
+
 def _status_mb(pid: int, key: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{key}:"):
