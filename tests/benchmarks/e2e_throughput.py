@@ -218,7 +218,8 @@ class Machine:
     """Where the whole machine's CPU went while a phase ran, summed over its turns: the named
     processes, PostgreSQL's own, the load generator (this process), the rest (the kernel's
     interrupts, other work on the machine), idle, and stolen by the host. When both phases keep
-    the machine busy, the busy CPU a request is what sets their rates' ratio."""
+    the machine busy, the busy CPU a request is what sets their rates' ratio. Process and machine
+    counters tick at 100 Hz, so in a short phase the rest can come out a little below zero."""
 
     seconds: Counter[str] = field(default_factory=Counter)
 
