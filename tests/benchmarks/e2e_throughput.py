@@ -11,7 +11,8 @@ does nothing (`http_ceiling.py`: no command here can pass it), puts `--visits` v
 then fires the check-ins over HTTP and waits until the records trail holds every
 accepted one. It prints, per store: raw rate, the empty route's rate, check-ins accepted per second,
 check-ins in the trail per second, HTTP p50/p99 latency, the ratio to the empty route (target
-0.20) and to raw JetStream, CPU per process per check-in; then it offers check-ins at a steady
+0.20) and to raw JetStream, CPU per process per check-in, where the whole machine's CPU went in
+each phase (and so what bounds the ratio when both keep it busy); then it offers check-ins at a steady
 `--rate` (200 a second) for `--rate-seconds` and prints that p99 (target 50 ms), the CPU a
 check-in and the cores kept busy; `--also-rates 50,100,300` does the same at each of those rates.
 """
