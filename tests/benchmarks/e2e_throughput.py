@@ -95,6 +95,7 @@ class Trail:
 
 
 TRAIL_POLL_SECONDS = 0.005
+SERVER = "the route's server"  # the empty route's process, in the machine's account
 
 
 async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics: bool = True
@@ -144,7 +145,7 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
     return {
         "store": store, "metrics": metrics, "raw": raw, "turns": turns,
         "ceiling": ceiling.requests / ceiling.seconds,
-        "ceiling_cpu_ms": ceiling.cpu_seconds * 1000 / ceiling.requests,
+        "ceiling_cpu_ms": ceiling.machine.seconds[SERVER] * 1000 / ceiling.requests,
         "ceiling_machine": ceiling.machine.line(ceiling.requests, "an empty request"),
         "machine_busy_ratio": (ceiling.machine.seconds["busy"] / ceiling.requests)
         / (turn.machine.seconds["busy"] / max(accepted, 1)),
@@ -162,20 +163,52 @@ async def run_store(store: str, args: argparse.Namespace, folder: Path, metrics:
 
 
 @dataclass
+class Machine:
+    """Where the whole machine's CPU went while a phase ran, summed over its turns: the named
+    processes, PostgreSQL's own, the load generator (this process), the rest (the kernel's
+    interrupts, other work on the machine), idle, and stolen by the host. When both phases keep
+    the machine busy, the busy CPU a request is what sets their rates' ratio. Process and machine
+    counters tick at 100 Hz, so in a short phase the rest can come out a little below zero."""
+
+    seconds: Counter[str] = field(default_factory=Counter)
+
+    @contextlib.contextmanager
+    def spent(self, named: dict[str, list[int]], postgres: bool = False) -> Iterator[None]:
+        def now() -> dict[str, float]:
+            used = {name: sum(map(cpu_seconds, pids)) for name, pids in named.items()}
+            if postgres:
+                used["PostgreSQL"] = cpu_seconds_named("postgres")
+            return {**used, "the load generator": cpu_seconds(os.getpid()),
+                    **machine_seconds()}
+        before = now()
+        yield
+        self.seconds.update({name: value - before[name] for name, value in now().items()})
+
+    def line(self, requests: int, what: str) -> str:
+        busy = self.seconds["busy"]
+        parts = [(name, seconds) for name, seconds in self.seconds.items()
+                 if name not in ("busy", "idle", "stolen")]
+        rest = busy - sum(seconds for _, seconds in parts)
+        shares = ", ".join(f"{name} {seconds * 1000 / requests:.2f}"
+                           for name, seconds in [*parts, ("the rest", rest)])
+        whole = busy + self.seconds["idle"] + self.seconds["stolen"]
+        return (f"the machine {what}  {busy * 1000 / requests:.2f} ms busy: {shares}; "
+                f"idle {self.seconds['idle'] / whole:.0%}, stolen {self.seconds['stolen'] / whole:.0%}")
+
+
+@dataclass
 class Ceiling:
-    """The empty route's share of the run: requests, seconds and its server's CPU, summed."""
+    """The empty route's share of the run: requests, seconds and the machine's CPU (its server's
+    among it), summed."""
 
     requests: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    machine: Machine = field(default_factory=lambda: Machine())
+    machine: Machine = field(default_factory=Machine)
 
     async def run(self, empty: EmptySite, pid: int, total: int, in_flight: int) -> None:
-        cpu_before = cpu_seconds(pid)
-        with self.machine.spent({"the route's server": pid}):
+        with self.machine.spent({SERVER: [pid]}):
             _, statuses, began = await check_ins(empty, total, in_flight)
         self.seconds += time.perf_counter() - began
-        self.cpu_seconds += cpu_seconds(pid) - cpu_before
         assert statuses == {200: total}, statuses
         self.requests += total
 
@@ -190,7 +223,7 @@ class Turn:
     accepting: float = 0.0
     in_trail: float = 0.0
     cpu: Counter[str] = field(default_factory=Counter)
-    machine: Machine = field(default_factory=lambda: Machine())
+    machine: Machine = field(default_factory=Machine)
 
     async def run(self, site: VisitsOnSite, trail: Trail, pids: dict[str, int],
                   args: argparse.Namespace, turns: int, on_minute: Callable[[], None]) -> None:
@@ -212,42 +245,6 @@ class Turn:
                          for name, seconds in cpu_of(pids).items()})
         self.latencies += latencies
         self.statuses.update(statuses)
-
-
-@dataclass
-class Machine:
-    """Where the whole machine's CPU went while a phase ran, summed over its turns: the named
-    processes, PostgreSQL's own, the load generator (this process), the rest (the kernel's
-    interrupts, other work on the machine), idle, and stolen by the host. When both phases keep
-    the machine busy, the busy CPU a request is what sets their rates' ratio. Process and machine
-    counters tick at 100 Hz, so in a short phase the rest can come out a little below zero."""
-
-    seconds: Counter[str] = field(default_factory=Counter)
-
-    @contextlib.contextmanager
-    def spent(self, named: dict[str, int | list[int]], postgres: bool = False
-              ) -> Iterator[None]:
-        def now() -> dict[str, float]:
-            used = {name: sum(map(cpu_seconds, pid if isinstance(pid, list) else [pid]))
-                    for name, pid in named.items()}
-            if postgres:
-                used["PostgreSQL"] = cpu_seconds_named("postgres")
-            return {**used, "the load generator": cpu_seconds(os.getpid()),
-                    **machine_seconds()}
-        before = now()
-        yield
-        self.seconds.update({name: value - before[name] for name, value in now().items()})
-
-    def line(self, requests: int, what: str) -> str:
-        busy = self.seconds["busy"]
-        parts = [(name, seconds) for name, seconds in self.seconds.items()
-                 if name not in ("busy", "idle", "stolen")]
-        rest = busy - sum(seconds for _, seconds in parts)
-        shares = ", ".join(f"{name} {seconds * 1000 / requests:.2f}"
-                           for name, seconds in [*parts, ("the rest", rest)])
-        whole = busy + self.seconds["idle"] + self.seconds["stolen"]
-        return (f"the machine {what}  {busy * 1000 / requests:.2f} ms busy: {shares}; "
-                f"idle {self.seconds['idle'] / whole:.0%}, stolen {self.seconds['stolen'] / whole:.0%}")
 
 
 def cpu_of(pids: dict[str, int]) -> dict[str, float]:
